@@ -1,0 +1,91 @@
+"""``create_app(settings)``: the ASGI app, its middleware stack and its lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from folio import __version__
+from folio.auth import TokenAuth
+from folio.contents.local import LocalContents
+from folio.kernels.registry import KernelRegistry
+from folio.kernels.sessions import SessionManager
+from folio.server.errors import HANDLERS
+from folio.server.middleware.access_log import AccessLogMiddleware
+from folio.server.middleware.auth import AuthMiddleware
+from folio.server.routes import PUBLIC_PATHS, PUBLIC_PREFIXES, build_routes
+from folio.server.state import FolioState
+from folio.settings import Settings
+
+log = logging.getLogger("folio.server")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    contents = LocalContents.from_settings(settings)
+    kernels = KernelRegistry(settings)
+    state = FolioState(
+        settings=settings,
+        auth=TokenAuth.from_settings(settings.token, settings.cookie_secret_file),
+        contents=contents,
+        kernels=kernels,
+        sessions=SessionManager(kernels, contents),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await kernels.start()
+        log.info("server started", extra={"root_dir": str(settings.root_dir)})
+        try:
+            yield
+        finally:
+            await kernels.shutdown_all()
+            log.info("server stopped")
+
+    base = settings.base_url.rstrip("/")
+    app = FastAPI(
+        title="folio",
+        version=__version__,
+        description="Jupyter Server REST API as served by folio, plus folio's own /api/folio routes.",
+        openapi_url=f"{base}/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+    )
+    app.state.folio = state
+    for router in build_routes():
+        app.include_router(router, prefix=base)
+
+    app.add_middleware(
+        AuthMiddleware,
+        auth=state.auth,
+        base_url=settings.base_url,
+        public_paths=PUBLIC_PATHS,
+        public_prefixes=PUBLIC_PREFIXES,
+        disable_xsrf=settings.disable_xsrf,
+        allow_origin=settings.allow_origin,
+        check_host=not settings.allow_remote_access and _is_loopback(settings.ip),
+    )
+    if settings.allow_origin:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=["*"] if settings.allow_origin == "*" else [settings.allow_origin],
+            allow_methods=["GET", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["accept", "content-type", "authorization", "x-xsrftoken"],
+            allow_credentials=settings.allow_origin != "*",
+        )
+    app.add_middleware(AccessLogMiddleware)
+    return app
+
+
+def _is_loopback(ip: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return ip == "localhost"

@@ -1,0 +1,5 @@
+"""Routes for channels (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

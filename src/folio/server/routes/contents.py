@@ -1,0 +1,5 @@
+"""Routes for contents (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes for files (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

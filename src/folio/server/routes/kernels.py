@@ -1,0 +1,5 @@
+"""Routes for kernels (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

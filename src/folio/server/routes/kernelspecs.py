@@ -1,0 +1,5 @@
+"""Routes for kernelspecs (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes for sessions (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes for ui (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,36 @@
+"""The typed facade through which routes reach shared state (never globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from starlette.requests import HTTPConnection
+
+from folio.auth import TokenAuth
+from folio.settings import Settings
+
+if TYPE_CHECKING:
+    from folio.contents.local import LocalContents
+    from folio.kernels.registry import KernelRegistry
+    from folio.kernels.sessions import SessionManager
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class FolioState:
+    settings: Settings
+    auth: TokenAuth
+    contents: LocalContents
+    kernels: KernelRegistry
+    sessions: SessionManager
+    started: datetime = field(default_factory=utcnow)
+
+
+def get_state(conn: HTTPConnection) -> FolioState:
+    """FastAPI dependency: ``state: FolioState = Depends(get_state)``."""
+    return conn.app.state.folio
