@@ -140,3 +140,50 @@ class KernelUnavailable(FolioError):
 
 class Timeout(FolioError):
     pass
+
+
+# -- headless toolchain (folio run/test/...): errors name the notebook, the cell and the reason
+
+
+class CellExecutionFailed(FolioError):
+    """A cell raised while a notebook ran headlessly; carries where and why."""
+
+    def __init__(
+        self,
+        notebook: str,
+        cell_index: int,
+        cell_id: str | None,
+        ename: str,
+        evalue: str,
+        traceback: list[str] | None = None,
+        execution_count: int | None = None,
+    ) -> None:
+        where = f"cell {cell_index + 1}" + (f" (id {cell_id})" if cell_id else "")
+        super().__init__(f"{notebook}: {where} failed: {ename}: {evalue}", reason="cell error")
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.cell_id = cell_id
+        self.ename = ename
+        self.evalue = evalue
+        self.traceback = traceback or []
+        self.execution_count = execution_count
+
+
+class ExecutionTimeout(Timeout):
+    """A cell or a whole run took longer than its limit."""
+
+    def __init__(self, notebook: str, what: str, limit: float, cell_index: int | None = None) -> None:
+        where = f" at cell {cell_index + 1}" if cell_index is not None else ""
+        super().__init__(f"{notebook}: {what} exceeded its timeout of {limit:g}s{where}", reason="timeout")
+        self.notebook = notebook
+        self.what = what
+        self.limit = limit
+        self.cell_index = cell_index
+
+
+class ParameterError(BadRequest):
+    """Parameters could not be read or translated for the notebook's kernel language."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Bad parameters: {detail}", reason="bad parameters")
+        self.detail = detail

@@ -1,0 +1,4 @@
+import click
+@click.command("git-setup")
+def git_setup():
+    pass

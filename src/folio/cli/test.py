@@ -1,0 +1,5 @@
+import click
+@click.command('test')
+def test():
+    pass
+
