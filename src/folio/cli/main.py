@@ -27,11 +27,12 @@ def _register() -> None:
     from folio.cli import serve
 
     cli.add_command(serve.serve)
-    try:  # optional command modules, added as their layers land
+    try:
         from folio.cli import tools
-    except ImportError:
-        return
-    tools.register(cli)
+
+        tools.register(cli)
+    except Exception as e:  # a broken tool command must not take `folio serve` down with it
+        print(f"folio: headless tool commands unavailable: {type(e).__name__}: {e}", file=sys.stderr)
 
 
 _register()

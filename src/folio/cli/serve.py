@@ -12,7 +12,8 @@ import click
 
 @click.command()
 @click.option("--ip", help="Address to bind (default 127.0.0.1). [env FOLIO_IP]")
-@click.option("--port", type=int, help="Port to bind; 0 picks a free port and prints it (default 8888). [env FOLIO_PORT]")
+@click.option("--port", type=int,
+              help="Port to bind; 0 picks a free port and prints it (default 8888). [env FOLIO_PORT]")
 @click.option("--root", "root_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to serve (default: the current folder). [env FOLIO_ROOT_DIR]")
 @click.option("--token", help="Token clients must present; '' disables auth (default: generated). [env FOLIO_TOKEN]")

@@ -14,13 +14,14 @@ import signal
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 
 from folio.errors import KernelDied, KernelUnavailable, NoSuchKernel, Timeout
 from folio.kernels.bridge import UNTRACKED, KernelBridge
@@ -32,7 +33,7 @@ log = logging.getLogger("folio.kernels")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(dt: datetime) -> str:
@@ -50,6 +51,7 @@ class ManagedKernel:
     last_activity: datetime = field(default_factory=utcnow)
     reason: str | None = None
     watcher: asyncio.Task[None] | None = None
+    ready_task: asyncio.Task[bool] | None = None
     restarting: bool = False
 
     def model(self) -> dict[str, Any]:
@@ -113,6 +115,10 @@ class KernelRegistry:
             raise Conflict(f"Kernel already exists: {kid}")
         km = new_kernel_manager(name, self.spec_manager)
         km.kernel_id = kid
+        # Named like jupyter_server's, so `jupyter console --existing kernel-<id>.json` finds it.
+        runtime = jupyter_runtime_dir()
+        os.makedirs(runtime, exist_ok=True)
+        km.connection_file = os.path.join(runtime, f"kernel-{kid}.json")
         full_env = {**os.environ, **(env or {})}
         workdir = str(cwd or self.settings.root_dir)
         try:
@@ -132,17 +138,30 @@ class KernelRegistry:
         mk.bridge.open()
         self.kernels[kid] = mk
         mk.watcher = asyncio.create_task(self._watch(mk), name=f"watch-{kid}")
+        self._begin_ready(mk)
         log.info("kernel started", extra={"kernel_id": kid, "kernel_name": name, "cwd": workdir,
                                           "pid": _pid(km)})
         self._emit(mk, "started", "")
         return mk
 
-    async def wait_ready(self, mk: ManagedKernel, timeout: float | None = None) -> None:
+    def _begin_ready(self, mk: ManagedKernel) -> asyncio.Task[bool]:
+        """One readiness wait per kernel (re)start, shared by everyone who needs the kernel answering."""
+        if mk.ready_task is None or (mk.ready_task.done() and not mk.bridge.ready.is_set()):
+            mk.ready_task = asyncio.create_task(mk.bridge.wait_ready(self.settings.kernel_info_timeout))
+            mk.ready_task.add_done_callback(lambda t: self._ready_done(mk, t))
+        return mk.ready_task
+
+    def _ready_done(self, mk: ManagedKernel, task: asyncio.Task[bool]) -> None:
+        # A kernel that answered kernel_info is idle, even if its first status went by before we subscribed.
+        if not task.cancelled() and task.exception() is None and task.result() and mk.execution_state == "starting":
+            mk.execution_state = "idle"
+
+    async def wait_ready(self, mk: ManagedKernel) -> None:
         if mk.bridge.ready.is_set():
             return
         if mk.execution_state == "dead":
             raise KernelDied(mk.id, mk.reason or "")
-        ok = await mk.bridge.wait_ready(timeout or self.settings.kernel_info_timeout)
+        ok = await asyncio.shield(self._begin_ready(mk))
         if not ok:
             if mk.execution_state == "dead":
                 raise KernelDied(mk.id, mk.reason or "")
@@ -167,6 +186,7 @@ class KernelRegistry:
                 await mk.km.restart_kernel(now=True)
             mk.reason = None
             mk.execution_state = "starting"
+            mk.ready_task = None
             await self.wait_ready(mk)
             if mk.execution_state == "starting":
                 mk.execution_state = "idle"
@@ -180,8 +200,9 @@ class KernelRegistry:
         mk = self.kernels.pop(kernel_id, None)
         if mk is None:
             raise NoSuchKernel(kernel_id)
-        if mk.watcher:
-            mk.watcher.cancel()
+        for task in (mk.watcher, mk.ready_task):
+            if task is not None:
+                task.cancel()
         # Tell connected clients the way jupyter_server's clients see it, then close their sockets.
         mk.bridge.broadcast(mk.bridge.make_message("iopub", "status", {"execution_state": "dead"}))
         try:

@@ -14,6 +14,7 @@ from folio.auth import TokenAuth
 from folio.contents.local import LocalContents
 from folio.kernels.registry import KernelRegistry
 from folio.kernels.sessions import SessionManager
+from folio.server import openapi
 from folio.server.errors import HANDLERS
 from folio.server.middleware.access_log import AccessLogMiddleware
 from folio.server.middleware.auth import AuthMiddleware
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.folio = state
     for router in build_routes():
         app.include_router(router, prefix=base)
+    openapi.install(app, base)
 
     app.add_middleware(
         AuthMiddleware,

@@ -132,7 +132,8 @@ class AuthMiddleware:
 
         scope.setdefault("state", {})["auth"] = how
         if how == "token-query" and not is_ws:
-            cookie = f"{cname}={self.auth.make_cookie()}; HttpOnly; Path={self.base or '/'}; SameSite=Lax; Max-Age={30 * 86400}"
+            cookie = (f"{cname}={self.auth.make_cookie()}; HttpOnly; Path={self.base or '/'}; SameSite=Lax; "
+                      f"Max-Age={30 * 86400}")
 
             async def send_with_cookie(message: Message) -> None:
                 if message["type"] == "http.response.start":

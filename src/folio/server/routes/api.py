@@ -45,7 +45,7 @@ async def me(request: Request, permissions: str | None = None, state: FolioState
         try:
             asked = json.loads(permissions)
         except ValueError:
-            raise BadRequest(f"permissions should be a JSON dict of {{'resource': [actions]}}, got {permissions!r}") from None
+            raise BadRequest(f"permissions should be JSON like {{'contents': ['read']}}, got {permissions!r}") from None
         if not isinstance(asked, dict):
             raise BadRequest("permissions should be a JSON dict of {'resource': [actions]}")
         # Single-user server: the one authenticated user may do everything.

@@ -13,8 +13,16 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from folio.errors import FolioError
 from folio.kernels.bridge import Client
-from folio.kernels.wire import V1_PROTOCOL, FrameError, RawMessage, from_legacy_binary, from_legacy_text, from_v1, \
-    to_legacy, to_v1
+from folio.kernels.wire import (
+    V1_PROTOCOL,
+    FrameError,
+    RawMessage,
+    from_legacy_binary,
+    from_legacy_text,
+    from_v1,
+    to_legacy,
+    to_v1,
+)
 from folio.server.responses import dumps
 
 log = logging.getLogger("folio.ws")
