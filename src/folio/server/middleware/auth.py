@@ -113,7 +113,7 @@ class AuthMiddleware:
         if how is None:
             if qtoken or htoken:
                 log.warning("auth failure: bad token", extra={"path": rel, "client": _client(scope)})
-            if is_ws or rel.startswith("/api") or rel.startswith("/files") or method not in SAFE_METHODS:
+            if is_ws or rel.startswith(("/api", "/files", "/kernelspecs")) or method not in SAFE_METHODS:
                 return await self._deny(scope, receive, send, 403, "Forbidden")
             return await self._redirect(send, f"{self.base}/login?next={quote(path)}")
 
