@@ -30,6 +30,7 @@ class KernelCreate(BaseModel):
     name: str | None = Field(None, description="Kernelspec name; the server default when omitted.")
     path: str | None = Field(None, description="API path of a folder the kernel starts in.")
     kernel_id: str | None = None
+    env: dict[str, str] | None = Field(None, description="Extra environment variables for the kernel process.")
 
 
 class KernelSpecFile(BaseModel):

@@ -29,7 +29,10 @@ async def start_kernel(request: Request, state: FolioState = Depends(get_state))
     path = data.get("path")
     resolver = getattr(state.contents, "kernel_cwd", None)  # TEMP until contents lands
     cwd = resolver(path) if isinstance(path, str) and resolver else None
-    mk = await state.kernels.start_kernel(name, cwd=cwd, kernel_id=data.get("kernel_id") or None)
+    env = data.get("env") or {}
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise BadRequest("env must be an object of string values")
+    mk = await state.kernels.start_kernel(name, cwd=cwd, env=env, kernel_id=data.get("kernel_id") or None)
     loc = f"{state.settings.base_url}api/kernels/{mk.id}"
     return json_response(mk.model(), 201, headers={"Location": loc})
 
