@@ -1,0 +1,638 @@
+#!/usr/bin/env python
+"""Side-by-side benchmark: ``folio serve`` vs ``jupyter_server``, both with default settings, on this machine.
+
+Starts both servers on ephemeral 127.0.0.1 ports (temp roots, isolated JUPYTER_*_DIR and IPYTHONDIR),
+runs the same client code against each, and where it makes sense against jupyter_client talking to
+the kernel directly over ZMQ (the floor). Prints one table; ``--write`` updates bench/RESULTS.md.
+
+    python bench/bench_server.py                   # everything (a few minutes)
+    python bench/bench_server.py --only rtt,save   # a subset
+    python bench/bench_server.py --write           # and record it in bench/RESULTS.md
+
+Cases: start, rtt, flood, save, list, concurrent, rss. A case that fails against a target (a route
+that is not there yet, a timeout, lost output) is shown as FAIL in the table; the run goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import secrets
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+import psutil
+from serverbench.runners import BenchError, DirectKernel, ServerKernel, check
+from serverbench.servers import Server, isolated_env, start_folio, start_jupyter_server
+from serverbench.workloads import (
+    BIG_PRINT_CODE,
+    BIG_PRINT_EXPECTED_BYTES,
+    LINES_CODE,
+    LINES_EXPECTED,
+    make_folder,
+    make_notebook,
+    put_body,
+)
+
+CASES = ["start", "rtt", "flood", "save", "list", "concurrent", "rss"]
+JS, FOLIO, DIRECT = "jupyter_server", "folio", "direct"
+MB = 1_000_000
+
+
+# ----------------------------------------------------------------------------------------- results
+
+
+@dataclass
+class Fail:
+    reason: str
+
+    def __str__(self) -> str:
+        return "FAIL"
+
+
+@dataclass
+class Row:
+    """One line of the table: a metric, its value per target, and folio's target if it has one."""
+
+    case: str
+    label: str
+    unit: str
+    values: dict[str, float | Fail] = field(default_factory=dict)
+    target: str = ""
+    # judge(folio, jupyter_server, direct) -> True/False, or None when it cannot be judged
+    judge: Callable[[float, float | None, float | None], bool] | None = None
+    higher_is_better: bool = False
+
+    def verdict(self) -> str:
+        if self.judge is None:
+            return ""
+        f = self.values.get(FOLIO)
+        if f is None:
+            return "not run"
+        if isinstance(f, Fail):
+            return "MISS (failed)"
+        js = self.values.get(JS)
+        d = self.values.get(DIRECT)
+        try:
+            ok = self.judge(f, None if isinstance(js, Fail) else js, None if isinstance(d, Fail) else d)
+        except TypeError:
+            return "n/a"
+        if ok is None:
+            return "n/a"
+        return "meets" if ok else "MISS"
+
+
+class Results:
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+        self.notes: list[str] = []
+        self.raw: dict[str, dict[str, object]] = {}
+
+    def row(self, key: str, case: str, label: str, unit: str, **kw: object) -> Row:
+        if key not in self.rows:
+            self.rows[key] = Row(case, label, unit, **kw)  # type: ignore[arg-type]
+        return self.rows[key]
+
+    def set(self, key: str, target: str, value: float | Fail) -> None:
+        self.rows[key].values[target] = value
+
+    def fail(self, keys: list[str], target: str, reason: str) -> None:
+        for k in keys:
+            if k in self.rows and target not in self.rows[k].values:
+                self.rows[k].values[target] = Fail(reason)
+        self.note(f"{target} failed {self.rows[keys[0]].case if keys and keys[0] in self.rows else ''}: {reason}")
+
+    def note(self, text: str) -> None:
+        print(f"  note: {text}", flush=True)
+        self.notes.append(text)
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
+    return s[k]
+
+
+def fmt(v: float | Fail | None, unit: str) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, Fail):
+        return "FAIL"
+    if unit in ("ms",):
+        return f"{v:.2f}" if v < 10 else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
+    if unit == "s":
+        return f"{v:.2f}"
+    if unit == "MB":
+        return f"{v:.0f}" if v >= 100 else f"{v:.1f}"
+    if unit == "%":
+        return f"{v:.1f}"
+    return f"{v:g}"
+
+
+def ratio(a: float | Fail | None, b: float | Fail | None) -> str:
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+def render_table(res: Results) -> str:
+    head = ["case", "metric", "jupyter_server", "folio", "folio/js", "direct floor", "folio/floor", "target (folio)",
+            "verdict"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for row in res.rows.values():
+        f, js, d = row.values.get(FOLIO), row.values.get(JS), row.values.get(DIRECT)
+        lines.append("| " + " | ".join([
+            row.case, f"{row.label} ({row.unit})", fmt(js, row.unit), fmt(f, row.unit), ratio(f, js),
+            fmt(d, row.unit), ratio(f, d), row.target, row.verdict(),
+        ]) + " |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------- the run
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path):
+        self.args = args
+        self.work = work
+        self.res = Results()
+        self.servers: dict[str, Server] = {}
+        self.http: dict[str, httpx.AsyncClient] = {}
+        self.deadline = time.monotonic() + args.max_seconds
+        self.direct_root = work / "direct" / "root"
+        self.direct_root.mkdir(parents=True)
+        self.direct_env = isolated_env(work / "direct" / "jupyter")
+
+    # -- plumbing
+
+    def targets(self) -> list[str]:
+        return list(self.servers)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    async def guarded(self, keys: list[str], target: str, timeout: float, fn: Callable[[], Awaitable[None]]) -> bool:
+        """Run one case against one target; any failure becomes FAIL in the table, never a crash."""
+        budget = min(timeout, self.remaining())
+        if budget < 5:
+            self.res.fail(keys, target, "skipped: the run's time budget is used up")
+            return False
+        try:
+            await asyncio.wait_for(fn(), budget)
+            return True
+        except TimeoutError:
+            self.res.fail(keys, target, f"timed out after {budget:.0f} s")
+        except BenchError as e:
+            self.res.fail(keys, target, str(e))
+        except Exception as e:  # a broken server must not end the run
+            if self.args.verbose:
+                traceback.print_exc()
+            self.res.fail(keys, target, f"{type(e).__name__}: {e}"[:300])
+        return False
+
+    async def start_servers(self) -> None:
+        token = secrets.token_hex(16)
+        starters = {JS: start_jupyter_server, FOLIO: start_folio}
+        for name in self.args.servers:
+            try:
+                s = await asyncio.to_thread(starters[name], self.work / name, token)
+            except Exception as e:
+                self.res.note(f"{name} did not start: {e}")
+                continue
+            self.servers[name] = s
+            # Plenty of connections so the 20-kernel case never waits on the pool.
+            self.http[name] = httpx.AsyncClient(base_url=s.url, headers=s.headers, timeout=120,
+                                                limits=httpx.Limits(max_connections=64))
+            print(f"  {name}: {s.url} (pid {s.pid})", flush=True)
+
+    async def stop_servers(self) -> None:
+        for c in self.http.values():
+            await c.aclose()
+        for s in self.servers.values():
+            await asyncio.to_thread(s.stop)
+
+    def server_kernel(self, target: str) -> ServerKernel:
+        return ServerKernel(self.servers[target], self.http[target])
+
+    def kernel_for(self, target: str) -> ServerKernel | DirectKernel:
+        if target == DIRECT:
+            return DirectKernel(self.direct_root, self.direct_env)
+        return self.server_kernel(target)
+
+    # -- cases
+
+    async def case_rss_idle(self) -> None:
+        r = self.res.row("rss_idle", "rss", "server RSS, idle", "MB", target="≤ jupyter_server",
+                         judge=lambda f, js, d: None if js is None else f <= js)
+        await asyncio.sleep(1.0)
+        for t in self.targets():
+            try:
+                # One request first so lazily built routes and caches are counted.
+                await self.http[t].get("api/kernelspecs")
+                r.values[t] = self.servers[t].rss_bytes() / MB
+            except Exception as e:
+                r.values[t] = Fail(str(e))
+
+    async def case_start(self) -> None:
+        key = "start"
+        self.res.row(key, "start", "kernel start → first kernel_info reply, median", "ms",
+                     target="≤ 1.1× direct", judge=lambda f, js, d: None if d is None else f <= 1.1 * d)
+        order = [*self.targets(), DIRECT]
+        samples: dict[str, list[float]] = {t: [] for t in order}
+        failed: set[str] = set()
+        for rep in range(self.args.reps):
+            # Rotate who goes first so machine-wide drift does not favour one target.
+            for t in order[rep % len(order):] + order[: rep % len(order)]:
+                if t in failed:
+                    continue
+                k = self.kernel_for(t)
+
+                async def one(k=k, t=t) -> None:  # type: ignore[no-untyped-def]
+                    samples[t].append(await k.start() * 1000)
+
+                try:
+                    if not await self.guarded([key], t, 60, one):
+                        failed.add(t)
+                finally:
+                    await k.close()
+                await asyncio.sleep(0.3)  # let the previous kernel's shutdown finish
+        for t in order:
+            if samples[t] and t not in failed:
+                self.res.set(key, t, statistics.median(samples[t]))
+        self.res.raw["start_ms"] = samples
+
+    async def case_rtt(self) -> None:
+        k50, k99 = "rtt_p50", "rtt_p99"
+        self.res.row(k50, "rtt", "exec `1+1` round trip p50", "ms", target="≤ 1.2× direct",
+                     judge=lambda f, js, d: None if d is None else f <= 1.2 * d)
+        self.res.row(k99, "rtt", "exec `1+1` round trip p99", "ms")
+        kernels: dict[str, ServerKernel | DirectKernel] = {}
+        try:
+            for t in [*self.targets(), DIRECT]:
+                k = self.kernel_for(t)
+
+                async def setup(k=k, t=t) -> None:  # type: ignore[no-untyped-def]
+                    await k.start()
+                    for _ in range(20):  # warm-up: imports, caches, JIT-free but still
+                        await k.run("1+1")
+                    kernels[t] = k
+
+                await self.guarded([k50, k99], t, 90, setup)
+                if t not in kernels:
+                    await k.close()
+            # Interleave blocks of runs so background load on this shared machine hits every target alike.
+            lat: dict[str, list[float]] = {t: [] for t in kernels}
+            blocks = 4
+            per = max(1, self.args.rtt_n // blocks)
+            for _ in range(blocks):
+                for t, k in list(kernels.items()):
+
+                    async def block(k=k, t=t) -> None:  # type: ignore[no-untyped-def]
+                        for _ in range(per):
+                            t0 = time.perf_counter()
+                            r = await k.run("1+1", timeout=30)
+                            lat[t].append((time.perf_counter() - t0) * 1000)
+                            if r.reply is None or r.reply.get("status") != "ok":
+                                raise BenchError(f"execute_reply {r.reply}")
+
+                    if not await self.guarded([k50, k99], t, 60, block):
+                        await kernels.pop(t).close()
+            for t in kernels:
+                self.res.set(k50, t, pct(lat[t], 50))
+                self.res.set(k99, t, pct(lat[t], 99))
+            self.res.raw["rtt_ms"] = {t: {"n": len(v), "min": min(v), "mean": statistics.fmean(v)}
+                                      for t, v in lat.items() if v}
+        finally:
+            for k in kernels.values():
+                await k.close()
+
+    async def case_flood(self) -> None:
+        keys = ["lines_t", "lines_pct", "big_t", "big_pct"]
+        self.res.row("lines_t", "flood", "200,000 printed lines: time to idle", "s")
+        self.res.row("lines_pct", "flood", "200,000 printed lines: stdout delivered", "%", target="100 %",
+                     judge=lambda f, js, d: f >= 100.0)
+        self.res.row("big_t", "flood", "one 50 MB print: time to idle", "s")
+        self.res.row("big_pct", "flood", "one 50 MB print: stdout delivered", "%", target="100 % (whole)",
+                     judge=lambda f, js, d: f >= 100.0)
+        for t in [*self.targets(), DIRECT]:
+            k = self.kernel_for(t)
+
+            async def flood(k=k, t=t) -> None:  # type: ignore[no-untyped-def]
+                await k.start()
+                await k.run("1+1")
+                t0 = time.perf_counter()
+                r = await k.run(LINES_CODE, timeout=150)
+                self.res.set("lines_t", t, time.perf_counter() - t0)
+                got = "".join(r.stdout)
+                self.res.set("lines_pct", t, 100.0 * len(got) / len(LINES_EXPECTED))
+                if got != LINES_EXPECTED:
+                    self.res.note(f"{t}: 200k lines: got {len(got):,} of {len(LINES_EXPECTED):,} bytes of stdout"
+                                  f" ({len(r.stdout)} stream messages)"
+                                  + (f"; stderr notice: {r.stderr.splitlines()[0]!r}" if r.stderr else "")
+                                  + ("" if len(got) != len(LINES_EXPECTED) else "; same length, different text"))
+                del got, r
+                gc.collect()
+                t0 = time.perf_counter()
+                r = await k.run(BIG_PRINT_CODE, timeout=150)
+                self.res.set("big_t", t, time.perf_counter() - t0)
+                n = r.stdout_bytes
+                self.res.set("big_pct", t, 100.0 * n / BIG_PRINT_EXPECTED_BYTES)
+                if n != BIG_PRINT_EXPECTED_BYTES:
+                    self.res.note(f"{t}: 50 MB print: got {n:,} of {BIG_PRINT_EXPECTED_BYTES:,} bytes of stdout"
+                                  + (f"; stderr notice: {r.stderr.splitlines()[0]!r}" if r.stderr else ""))
+
+            try:
+                await self.guarded(keys, t, 240, flood)
+            finally:
+                await k.close()
+                gc.collect()
+
+    async def case_save(self) -> None:
+        sizes = [10, 50]
+        for mb in sizes:
+            tgt = "< 500 ms" if mb == 50 else ""
+            judge = (lambda f, js, d: f < 500) if mb == 50 else None
+            self.res.row(f"save{mb}", "save", f"save (PUT) {mb} MB notebook, median", "ms", target=tgt, judge=judge)
+            self.res.row(f"open{mb}", "save", f"open (GET type=notebook) {mb} MB notebook, median", "ms",
+                         target=tgt, judge=judge)
+        bodies = {}
+        for mb in sizes:
+            nb = await asyncio.to_thread(make_notebook, mb * MB, mb)
+            bodies[mb] = (await asyncio.to_thread(put_body, nb), len(nb["cells"]))
+            del nb
+        self.res.raw["notebooks"] = {f"{mb}MB": {"put_body_bytes": len(b), "cells": n} for mb, (b, n) in bodies.items()}
+        for mb in sizes:
+            body, ncells = bodies[mb]
+            for t in self.targets():
+                http = self.http[t]
+                path = f"api/contents/nb{mb}mb.ipynb"
+
+                async def run(http=http, path=path, body=body, ncells=ncells, t=t, mb=mb) -> None:  # type: ignore[no-untyped-def]
+                    hdr = {"Content-Type": "application/json"}
+                    # The first save creates the file (and jupyter_server's first checkpoint); not measured.
+                    check(await http.put(path, content=body, headers=hdr), 200, 201)
+                    saves, opens = [], []
+                    for _ in range(self.args.reps):
+                        t0 = time.perf_counter()
+                        check(await http.put(path, content=body, headers=hdr), 200, 201)
+                        saves.append((time.perf_counter() - t0) * 1000)
+                        t0 = time.perf_counter()
+                        r = check(await http.get(path, params={"content": "1", "type": "notebook"}), 200)
+                        opens.append((time.perf_counter() - t0) * 1000)
+                    model = await asyncio.to_thread(orjson.loads, r.content)
+                    if len(model["content"]["cells"]) != ncells:
+                        raise BenchError(f"opened notebook has {len(model['content']['cells'])} cells, saved {ncells}")
+                    self.res.set(f"save{mb}", t, statistics.median(saves))
+                    self.res.set(f"open{mb}", t, statistics.median(opens))
+
+                await self.guarded([f"save{mb}", f"open{mb}"], t, 180, run)
+                gc.collect()
+
+    async def case_list(self) -> None:
+        n = 5000
+        self.res.row("list", "list", f"GET /api/contents/dir ({n:,} files), median", "ms", target="< 150 ms",
+                     judge=lambda f, js, d: f < 150)
+        for t in self.targets():
+            await asyncio.to_thread(make_folder, self.servers[t].root / "dir5000", n)
+            http = self.http[t]
+
+            async def run(http=http, t=t) -> None:  # type: ignore[no-untyped-def]
+                r = check(await http.get("api/contents/dir5000"), 200)  # warm the OS caches
+                if len(r.json()["content"]) != n:
+                    raise BenchError(f"listing has {len(r.json()['content'])} entries, expected {n}")
+                times = []
+                for _ in range(max(5, self.args.reps * 2)):
+                    t0 = time.perf_counter()
+                    check(await http.get("api/contents/dir5000"), 200)
+                    times.append((time.perf_counter() - t0) * 1000)
+                self.res.set("list", t, statistics.median(times))
+
+            await self.guarded(["list"], t, 120, run)
+
+    async def case_concurrent(self) -> None:
+        nk, ncells = self.args.kernels, 50
+        keys = ["conc_total", "conc_p50", "conc_p99", "conc_err", "rss_k"]
+        self.res.row("conc_total", "concurrent", f"{nk} kernels × {ncells} cells at once: total", "s",
+                     target="< 5 s", judge=lambda f, js, d: f < 5)
+        self.res.row("conc_p50", "concurrent", "per-cell latency p50", "ms")
+        self.res.row("conc_p99", "concurrent", "per-cell latency p99", "ms", target="< 100 ms",
+                     judge=lambda f, js, d: f < 100)
+        self.res.row("conc_err", "concurrent", "errors (failed or lost cells)", "n", target="0",
+                     judge=lambda f, js, d: f == 0)
+        self.res.row("rss_k", "rss", f"server RSS with {nk} kernels", "MB", target="≤ jupyter_server",
+                     judge=lambda f, js, d: None if js is None else f <= js)
+        targets = [*self.targets()] + ([DIRECT] if self.args.direct_concurrent else [])
+        for t in targets:
+            kernels = [self.kernel_for(t) for _ in range(nk)]
+
+            async def run(kernels=kernels, t=t) -> None:  # type: ignore[no-untyped-def]
+                # Setup (not timed): every kernel started and connected, one cell run.
+                await asyncio.gather(*(k.start(timeout=150) for k in kernels))
+                await asyncio.gather(*(k.run("0") for k in kernels))
+                lat: list[float] = []
+                bad = 0  # cells that ran but did not reply ok
+
+                async def cells(k: ServerKernel | DirectKernel, ki: int) -> None:
+                    nonlocal bad
+                    for j in range(ncells):
+                        t0 = time.perf_counter()
+                        try:
+                            r = await k.run(f"x{j} = sum(range({ki * 100 + j})); x{j}", timeout=30)
+                        except Exception as e:
+                            # This kernel's remaining cells count as lost.
+                            self.res.note(f"{t}: kernel {ki} cell {j}: {type(e).__name__}: {e}"[:200])
+                            return
+                        lat.append((time.perf_counter() - t0) * 1000)
+                        if r.reply is None or r.reply.get("status") != "ok":
+                            bad += 1
+
+                t0 = time.perf_counter()
+                await asyncio.gather(*(cells(k, i) for i, k in enumerate(kernels)))
+                total = time.perf_counter() - t0
+                errors = bad + (nk * ncells - len(lat))
+                self.res.set("conc_total", t, total)
+                self.res.set("conc_p50", t, pct(lat, 50))
+                self.res.set("conc_p99", t, pct(lat, 99))
+                self.res.set("conc_err", t, errors)
+                if t != DIRECT:
+                    self.res.set("rss_k", t, self.servers[t].rss_bytes() / MB)
+
+            try:
+                await self.guarded(keys if t != DIRECT else keys[:4], t, 300, run)
+            finally:
+                await asyncio.gather(*(k.close() for k in kernels), return_exceptions=True)
+                await asyncio.sleep(1.0)
+
+    async def main(self) -> Results:
+        cases = self.args.only
+        print(f"starting {', '.join(self.args.servers)} ...", flush=True)
+        await self.start_servers()
+        try:
+            if "rss" in cases or "concurrent" in cases:
+                await self.case_rss_idle()
+            for name in CASES:
+                if name in cases and name != "rss":
+                    print(f"case {name} ...", flush=True)
+                    t0 = time.monotonic()
+                    await getattr(self, f"case_{name}")()
+                    print(f"  ({time.monotonic() - t0:.0f} s)", flush=True)
+        finally:
+            await self.stop_servers()
+        return self.res
+
+
+# ----------------------------------------------------------------------------------------- output
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} CPUs ({cpu}), {ram:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    out = [f"Python {platform.python_version()}"]
+    for pkg in ("folio", "jupyter_server", "jupyter_client", "ipykernel", "tornado", "uvicorn"):
+        try:
+            out.append(f"{pkg} {version(pkg)}")
+        except Exception:
+            pass
+    return ", ".join(out)
+
+
+def section(res: Results, command: str, elapsed: float) -> str:
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    notes = "\n".join(f"- {n}" for n in res.notes) or "- none"
+    return f"""## folio serve vs jupyter_server
+
+Date: {date}. Machine: {machine()}. {versions()}.
+
+Command (from the repository root, {elapsed:.0f} s):
+
+```
+{command}
+```
+
+Both servers run with their default settings on 127.0.0.1 (temp roots, isolated Jupyter dirs), driven by
+the same client code (`bench/serverbench/`: asyncio + websockets, `v1.kernel.websocket.jupyter.org`,
+TCP_NODELAY, no permessage-deflate). "direct floor" is jupyter_client talking to the kernel over ZMQ
+in the benchmark process, with no server in between. Round trip = execute_request sent → both
+execute_reply and iopub `idle` received. Medians unless the metric says otherwise. The machine is shared,
+so expect some noise.
+
+{render_table(res)}
+
+Notes from the run:
+
+{notes}
+"""
+
+
+def write_results(path: Path, text: str) -> None:
+    """Replace only the "folio serve vs jupyter_server" section; every other section stays as it is."""
+    title = "## folio serve vs jupyter_server"
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    lines = old.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() == title), None)
+    if start is None:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        new = "".join(lines[:start]) + text + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
+    path.write_text(new)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", default=",".join(CASES),
+                   help=f"comma-separated cases to run (default all): {','.join(CASES)}")
+    p.add_argument("--servers", default=f"{JS},{FOLIO}", help="comma-separated: jupyter_server,folio")
+    p.add_argument("--reps", type=int, default=5, help="repetitions for start, save/open and list (default 5)")
+    p.add_argument("--rtt-n", type=int, default=200, help="measured round trips per target (default 200)")
+    p.add_argument("--kernels", type=int, default=20, help="kernels in the concurrent case (default 20)")
+    p.add_argument("--direct-concurrent", action=argparse.BooleanOptionalAction, default=True,
+                   help="also run the concurrent case straight over ZMQ as a floor (default on)")
+    p.add_argument("--max-seconds", type=float, default=540, help="time budget for the whole run (default 540)")
+    p.add_argument("--write", action="store_true", help="update the section in bench/RESULTS.md")
+    p.add_argument("--json", type=Path, help="also write raw results as JSON to this file")
+    p.add_argument("--keep", action="store_true", help="keep the temp folder (server roots and logs)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    a = p.parse_args(argv)
+    a.only = [c.strip() for c in a.only.split(",") if c.strip()]
+    bad = [c for c in a.only if c not in CASES]
+    if bad:
+        p.error(f"unknown case(s) {bad}; choose from {CASES}")
+    a.servers = [s.strip() for s in a.servers.split(",") if s.strip()]
+    if any(s not in (JS, FOLIO) for s in a.servers):
+        p.error("--servers takes jupyter_server and/or folio")
+    return a
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    t0 = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="folio-bench-"))
+    try:
+        res = asyncio.run(Bench(args, work).main())
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.monotonic() - t0
+    print()
+    print(render_table(res))
+    if res.notes:
+        print("\nnotes:")
+        for n in res.notes:
+            print(f"  - {n}")
+    fails = [f"{r.label}" for r in res.rows.values() if isinstance(r.values.get(FOLIO), Fail)]
+    if fails:
+        print("\nfolio FAILED: " + "; ".join(f"{r.label}: {r.values[FOLIO].reason}"  # type: ignore[union-attr]
+                                            for r in res.rows.values() if isinstance(r.values.get(FOLIO), Fail)))
+    print(f"\n({elapsed:.0f} s)")
+    argv_shown = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "bench/bench_server.py", *argv_shown])
+    if args.write:
+        path = Path(__file__).resolve().parent / "RESULTS.md"
+        write_results(path, section(res, command, elapsed))
+        print(f"updated {path.name}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "command": command, "machine": machine(), "versions": versions(), "notes": res.notes,
+            "rows": {k: {"label": r.label, "unit": r.unit, "target": r.target, "verdict": r.verdict(),
+                         "values": {t: (v.reason if isinstance(v, Fail) else v) for t, v in r.values.items()}}
+                     for k, r in res.rows.items()},
+            "raw": res.raw}, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

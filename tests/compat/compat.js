@@ -1,0 +1,371 @@
+#!/usr/bin/env node
+// Drive a Jupyter-compatible server the way JupyterLab / Notebook 7 / VS Code do, through
+// @jupyterlab/services (a client library folio's team did not write), and report every mismatch.
+//
+// Usage: node compat.js --base-url http://127.0.0.1:8888/ --token T [--report out.json] [--timeout 120]
+// Exit code 0 = every check passed, 1 = a check failed, 2 = bad usage.
+// The JSON report ({ok, protocol, steps:[{name, ok, ms, detail?, error?}], failures:[..]}) goes to
+// stdout as the last line and, with --report, to a file.
+'use strict';
+
+const fs = require('fs');
+const crypto = require('crypto');
+// Node 20 has fetch/Request/Headers built in but no WebSocket global; @jupyterlab/services takes
+// both from the settings object, as VS Code's extension does.
+const WebSocket = require('ws');
+const {
+  ServerConnection,
+  KernelSpecAPI,
+  KernelManager,
+  SessionManager,
+  ContentsManager
+} = require('@jupyterlab/services');
+
+function parseArgs(argv) {
+  const out = { timeout: 120 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) usage(`missing value for ${a}`);
+      return argv[++i];
+    };
+    if (a === '--base-url') out.baseUrl = next();
+    else if (a === '--token') out.token = next();
+    else if (a === '--report') out.report = next();
+    else if (a === '--timeout') out.timeout = Number(next());
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!out.baseUrl) usage('--base-url is required');
+  if (!out.baseUrl.endsWith('/')) out.baseUrl += '/';
+  return out;
+}
+
+function usage(msg) {
+  if (msg) console.error(`compat.js: ${msg}`);
+  console.error('usage: node compat.js --base-url URL [--token T] [--report FILE] [--timeout SECONDS]');
+  process.exit(2);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const report = { ok: false, baseUrl: args.baseUrl, protocol: null, steps: [], failures: [] };
+
+// Messages the library rejects (validateMessage) are thrown from the WebSocket handler, so they
+// surface here rather than at the call site; each one is a compatibility failure.
+const asyncErrors = [];
+process.on('uncaughtException', err => asyncErrors.push(String((err && err.stack) || err)));
+process.on('unhandledRejection', err => asyncErrors.push(String((err && err.stack) || err)));
+
+// The library logs progress with console.log/debug; keep stdout for the report alone.
+console.log = console.info = console.debug = (...a) => console.error(...a);
+
+class Mismatch extends Error {}
+
+function expect(cond, what, got) {
+  if (!cond) {
+    throw new Mismatch(`${what}; got ${JSON.stringify(got)}`.slice(0, 2000));
+  }
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const t = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Mismatch(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
+}
+
+async function step(name, fn) {
+  const t0 = performance.now();
+  const entry = { name, ok: false, ms: 0 };
+  report.steps.push(entry);
+  try {
+    const detail = await fn();
+    if (detail !== undefined) entry.detail = detail;
+    entry.ok = true;
+  } catch (err) {
+    entry.error = describe(err);
+    report.failures.push(`${name}: ${entry.error}`);
+  } finally {
+    entry.ms = Math.round(performance.now() - t0);
+  }
+  return entry.ok;
+}
+
+function describe(err) {
+  if (err instanceof ServerConnection.ResponseError) {
+    const r = err.response;
+    return `HTTP ${r.status} ${r.statusText} for ${r.url}: ${err.message}`;
+  }
+  if (err instanceof Mismatch) return err.message;
+  return String((err && err.stack) || err);
+}
+
+// Run one execute_request and collect what a notebook cell would show.
+async function execute(kernel, code, { onStdin, allowStdin = false, timeoutMs = 30000, onStarted } = {}) {
+  const future = kernel.requestExecute({ code, allow_stdin: allowStdin, stop_on_error: true });
+  const out = { stdout: '', stderr: '', results: [], errors: [], iopubTypes: [] };
+  future.onIOPub = msg => {
+    const t = msg.header.msg_type;
+    out.iopubTypes.push(t);
+    if (t === 'stream') out[msg.content.name] += msg.content.text;
+    else if (t === 'execute_result') out.results.push(msg.content);
+    else if (t === 'error') out.errors.push(msg.content);
+    else if (t === 'execute_input' && onStarted) onStarted();
+  };
+  if (onStdin) future.onStdin = msg => onStdin(msg, future);
+  const reply = await withTimeout(future.done, timeoutMs, `execute_reply for ${JSON.stringify(code)}`);
+  out.reply = reply.content;
+  return out;
+}
+
+function waitForStatus(kernel, wanted, ms) {
+  if (wanted.includes(kernel.status)) return Promise.resolve(kernel.status);
+  return withTimeout(
+    new Promise(resolve => {
+      const on = (_, status) => {
+        if (wanted.includes(status)) {
+          kernel.statusChanged.disconnect(on);
+          resolve(status);
+        }
+      };
+      kernel.statusChanged.connect(on);
+    }),
+    ms,
+    `kernel status in ${JSON.stringify(wanted)} (last: ${kernel.status})`
+  );
+}
+
+function notebookWith(cells) {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    cells
+  };
+}
+
+async function main() {
+  const settings = ServerConnection.makeSettings({
+    baseUrl: args.baseUrl,
+    wsUrl: 'ws' + args.baseUrl.slice('http'.length),
+    token: args.token || '',
+    appendToken: true,
+    WebSocket,
+    fetch: globalThis.fetch,
+    Request: globalThis.Request,
+    Headers: globalThis.Headers
+  });
+  const kernelManager = new KernelManager({ serverSettings: settings });
+  const sessionManager = new SessionManager({ kernelManager, serverSettings: settings });
+  const contents = new ContentsManager({ serverSettings: settings });
+  const nbPath = `compat-${crypto.randomUUID().slice(0, 8)}.ipynb`;
+  let session = null;
+  let kernel = null;
+  const T = 1000 * Math.min(args.timeout, 60);
+
+  await step('managers ready', async () => {
+    await withTimeout(Promise.all([kernelManager.ready, sessionManager.ready]), T, 'managers ready');
+  });
+
+  await step('list kernelspecs', async () => {
+    const specs = await KernelSpecAPI.getSpecs(settings);
+    expect(specs && typeof specs.kernelspecs === 'object', 'kernelspecs object', specs);
+    expect(typeof specs.default === 'string' && specs.default in specs.kernelspecs,
+      'default is one of the kernelspecs', specs.default);
+    const py = specs.kernelspecs.python3;
+    expect(py, 'a python3 kernelspec', Object.keys(specs.kernelspecs));
+    expect(py.language === 'python' && Array.isArray(py.argv), 'python3 spec has language and argv', py);
+    return { default: specs.default, names: Object.keys(specs.kernelspecs) };
+  });
+
+  let created = null;
+  await step('create notebook (POST contents)', async () => {
+    created = await contents.newUntitled({ path: '', type: 'notebook' });
+    expect(created.type === 'notebook', 'type notebook', created.type);
+    expect(/\.ipynb$/.test(created.name), 'an .ipynb name', created.name);
+    const renamed = await contents.rename(created.path, nbPath);
+    expect(renamed.path === nbPath, 'rename to the requested path', renamed.path);
+    return { untitled: created.name, path: renamed.path };
+  });
+
+  await step('open notebook (GET ?type=notebook&content=1&hash=1, checkpoints)', async () => {
+    const m = await contents.get(nbPath, { type: 'notebook', content: true, hash: true });
+    expect(m.type === 'notebook' && m.format === 'json', 'a json notebook model', { type: m.type, format: m.format });
+    expect(m.content && Array.isArray(m.content.cells) && m.content.nbformat === 4, 'nbformat 4 content', m.content);
+    expect(typeof m.hash === 'string' && m.hash.length > 0, 'a hash when hash=1 is asked', m.hash);
+    // What JupyterLab does when it opens a document: make a checkpoint if there is none.
+    const before = await contents.listCheckpoints(nbPath);
+    expect(Array.isArray(before), 'a checkpoint list', before);
+    if (before.length === 0) {
+      const cp = await contents.createCheckpoint(nbPath);
+      expect(typeof cp.id === 'string' && typeof cp.last_modified === 'string', 'a checkpoint model', cp);
+    }
+    return { hash_algorithm: m.hash_algorithm };
+  });
+
+  await step('start session (temporary path, then setPath/setName like JupyterLab)', async () => {
+    session = await withTimeout(
+      sessionManager.startNew({
+        path: crypto.randomUUID(),
+        type: 'notebook',
+        name: nbPath,
+        kernel: { name: 'python3' }
+      }),
+      T,
+      'POST /api/sessions'
+    );
+    await session.setPath(nbPath);
+    await session.setName(nbPath);
+    kernel = session.kernel;
+    expect(kernel, 'session has a kernel', null);
+    await sessionManager.refreshRunning();
+    const found = [...sessionManager.running()].find(s => s.id === session.id);
+    expect(found && found.path === nbPath && found.name === nbPath, 'listed session with the new path and name', found);
+    return { session: session.id, kernel: kernel.id };
+  });
+
+  if (kernel) {
+    await step('connect to kernel (kernel_info over WebSocket)', async () => {
+      const info = await withTimeout(kernel.info, T, 'kernel_info_reply');
+      expect(info.language_info && info.language_info.name === 'python', 'python language_info', info.language_info);
+      expect(kernel.connectionStatus === 'connected', 'connectionStatus connected', kernel.connectionStatus);
+      report.protocol = kernel._ws ? kernel._ws.protocol : null;
+      return { protocol_version: info.protocol_version, ws_protocol: report.protocol };
+    });
+
+    await step('execute print("hi"); 1+1', async () => {
+      const r = await execute(kernel, 'print("hi"); 1+1');
+      expect(r.reply.status === 'ok', 'execute_reply status ok', r.reply);
+      expect(r.stdout === 'hi\n', 'stream stdout "hi\\n"', r.stdout);
+      expect(r.results.length === 1 && r.results[0].data['text/plain'] === '2', 'one execute_result "2"', r.results);
+      expect(r.iopubTypes.includes('execute_input'), 'an execute_input on iopub', r.iopubTypes);
+      return { iopub: r.iopubTypes, execution_count: r.reply.execution_count };
+    });
+
+    await step('input() round trip over stdin', async () => {
+      let prompt = null;
+      const r = await execute(kernel, 'name = input("name? ")\nprint("got " + name)', {
+        allowStdin: true,
+        onStdin: msg => {
+          if (msg.header.msg_type === 'input_request') {
+            prompt = msg.content.prompt;
+            kernel.sendInputReply({ status: 'ok', value: 'bob' }, msg.header);
+          }
+        }
+      });
+      expect(prompt === 'name? ', 'input_request with the prompt', prompt);
+      expect(r.reply.status === 'ok', 'execute_reply ok', r.reply);
+      expect(r.stdout === 'got bob\n', 'the reply value reached the kernel', r.stdout);
+    });
+
+    await step('interrupt a running cell', async () => {
+      let started;
+      const startedP = new Promise(resolve => (started = resolve));
+      const run = execute(kernel, 'import time\nfor _ in range(300): time.sleep(0.1)', {
+        onStarted: () => started(),
+        timeoutMs: 30000
+      });
+      await withTimeout(startedP, 15000, 'execute_input of the sleeping cell');
+      // A signal that lands before the kernel is inside the loop is still a KeyboardInterrupt.
+      await new Promise(r => setTimeout(r, 300));
+      await kernel.interrupt();
+      const r = await run;
+      expect(r.reply.status === 'error' && r.reply.ename === 'KeyboardInterrupt',
+        'execute_reply error KeyboardInterrupt', r.reply);
+      await waitForStatus(kernel, ['idle'], 10000);
+    });
+
+    await step('restart kernel', async () => {
+      await execute(kernel, 'before_restart = 1');
+      const oldInfo = await kernel.info;
+      await withTimeout(kernel.restart(), T, 'POST /api/kernels/{id}/restart');
+      await waitForStatus(kernel, ['idle'], T);
+      const r = await execute(kernel, "'before_restart' in globals()");
+      expect(r.results.length === 1 && r.results[0].data['text/plain'] === 'False',
+        'a fresh namespace after restart', r.results);
+      expect(kernel.connectionStatus === 'connected', 'reconnected after restart', kernel.connectionStatus);
+      return { execution_count: r.reply.execution_count, implementation: oldInfo.implementation };
+    });
+  }
+
+  await step('save notebook (PUT contents) and read it back', async () => {
+    const nb = notebookWith([
+      { id: 'c1', cell_type: 'markdown', metadata: {}, source: '# compat' },
+      {
+        id: 'c2',
+        cell_type: 'code',
+        metadata: {},
+        execution_count: 1,
+        source: 'print("hi"); 1+1',
+        outputs: [
+          { output_type: 'stream', name: 'stdout', text: 'hi\n' },
+          { output_type: 'execute_result', execution_count: 1, data: { 'text/plain': '2' }, metadata: {} }
+        ]
+      }
+    ]);
+    const saved = await contents.save(nbPath, { type: 'notebook', format: 'json', content: nb });
+    expect(saved.path === nbPath && saved.type === 'notebook', 'saved model for the path', saved);
+    expect(saved.content === null || saved.content === undefined, 'save returns no content', typeof saved.content);
+    const back = await contents.get(nbPath, { type: 'notebook', content: true, hash: true });
+    const cells = back.content.cells;
+    expect(cells.length === 2 && cells[1].source === 'print("hi"); 1+1', 'cells read back (sources joined)', cells);
+    expect(cells[1].outputs.length === 2 && cells[1].outputs[1].data['text/plain'] === '2', 'outputs read back',
+      cells[1].outputs);
+    // JupyterLab's conflict check compares this hash with the one from its next content=0 GET.
+    const again = await contents.get(nbPath, { content: false, hash: true });
+    expect(again.hash === back.hash, 'a stable hash between GETs', [again.hash, back.hash]);
+  });
+
+  await step('shut down session and kernel', async () => {
+    if (session) {
+      await withTimeout(session.shutdown(), T, 'DELETE /api/sessions/{id}');
+      await sessionManager.refreshRunning();
+      await kernelManager.refreshRunning();
+      const s = [...sessionManager.running()].find(m => m.id === session.id);
+      const k = [...kernelManager.running()].find(m => kernel && m.id === kernel.id);
+      expect(!s, 'the session is gone', s);
+      expect(!k, 'the kernel is gone', k);
+    }
+    await contents.delete(nbPath);
+    let gone = false;
+    try {
+      await contents.get(nbPath, { content: false });
+    } catch (err) {
+      gone = err instanceof ServerConnection.ResponseError && err.response.status === 404;
+    }
+    expect(gone, 'GET after delete is 404', gone);
+  });
+
+  sessionManager.dispose();
+  kernelManager.dispose();
+  contents.dispose();
+}
+
+(async () => {
+  const hard = setTimeout(() => {
+    report.failures.push(`the whole run took longer than ${args.timeout} s`);
+    finish();
+  }, args.timeout * 1000);
+  try {
+    await main();
+  } catch (err) {
+    report.failures.push(`unexpected: ${describe(err)}`);
+  }
+  clearTimeout(hard);
+  finish();
+})();
+
+function finish() {
+  for (const e of asyncErrors) report.failures.push(`asynchronous error (message rejected by the client?): ${e}`);
+  report.ok = report.failures.length === 0 && report.steps.every(s => s.ok);
+  const text = JSON.stringify(report);
+  if (args.report) fs.writeFileSync(args.report, JSON.stringify(report, null, 2));
+  for (const f of report.failures) console.error(`MISMATCH ${f}`);
+  process.stdout.write(text + '\n');
+  // Pollers and reconnect timers in the managers would keep node alive.
+  process.exit(report.ok ? 0 : 1);
+}
