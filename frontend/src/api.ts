@@ -1,0 +1,194 @@
+// The REST half of the Jupyter Server API, as @jupyterlab/services uses it. No private endpoints.
+import { config, encodePath } from "./config";
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    message: string,
+    public reason: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Fired when requests start failing at the network level, and when they work again. */
+export const connectivity = new EventTarget();
+let online = true;
+function setOnline(v: boolean) {
+  if (v !== online) {
+    online = v;
+    connectivity.dispatchEvent(new CustomEvent("change", { detail: v }));
+  }
+}
+export function isOnline() {
+  return online;
+}
+
+export function xsrfToken(): string {
+  const m = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+export async function request<T = unknown>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  const xsrf = xsrfToken();
+  if (xsrf) headers["X-XSRFToken"] = xsrf;
+  if (config.token) headers["Authorization"] = `token ${config.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let resp: Response;
+  try {
+    resp = await fetch(config.baseUrl + url.replace(/^\//, ""), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch (e) {
+    setOnline(false);
+    throw new ApiError(0, "The server cannot be reached");
+  }
+  setOnline(true);
+  if (!resp.ok) {
+    let message = `${resp.status} ${resp.statusText}`;
+    let reason: string | null = null;
+    try {
+      const text = await resp.text();
+      try {
+        const j = JSON.parse(text);
+        message = j.message || message;
+        reason = j.reason ?? null;
+      } catch {
+        if (text) message = text;
+      }
+    } catch {
+      /* keep the status line */
+    }
+    throw new ApiError(resp.status, message, reason);
+  }
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export interface ContentsModel {
+  name: string;
+  path: string;
+  type: "file" | "notebook" | "directory";
+  writable: boolean;
+  created: string;
+  last_modified: string;
+  size: number | null;
+  mimetype: string | null;
+  content: any;
+  format: string | null;
+  hash?: string | null;
+  hash_algorithm?: string | null;
+}
+
+export interface Checkpoint {
+  id: string;
+  last_modified: string;
+}
+
+function q(params: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`);
+  return parts.length ? "?" + parts.join("&") : "";
+}
+
+const C = (path: string) => `api/contents/${encodePath(path)}`;
+
+export const contents = {
+  get(path: string, opts: { type?: string; format?: string; content?: 0 | 1; hash?: 0 | 1 } = {}) {
+    return request<ContentsModel>("GET", C(path) + q(opts));
+  },
+  newUntitled(dir: string, body: { type?: string; ext?: string }) {
+    return request<ContentsModel>("POST", C(dir), body);
+  },
+  copy(fromPath: string, toDir: string) {
+    return request<ContentsModel>("POST", C(toDir), { copy_from: fromPath });
+  },
+  save(path: string, model: Partial<ContentsModel> & { chunk?: number }) {
+    return request<ContentsModel>("PUT", C(path), model);
+  },
+  rename(path: string, newPath: string) {
+    return request<ContentsModel>("PATCH", C(path), { path: newPath });
+  },
+  delete(path: string) {
+    return request<void>("DELETE", C(path));
+  },
+  listCheckpoints(path: string) {
+    return request<Checkpoint[]>("GET", C(path) + "/checkpoints");
+  },
+  createCheckpoint(path: string) {
+    return request<Checkpoint>("POST", C(path) + "/checkpoints");
+  },
+  restoreCheckpoint(path: string, id: string) {
+    return request<void>("POST", C(path) + "/checkpoints/" + encodeURIComponent(id));
+  },
+  trust(path: string) {
+    return request<void>("POST", C(path) + "/trust");
+  },
+};
+
+export interface KernelSpec {
+  name: string;
+  spec: { display_name: string; language: string; argv: string[]; metadata?: any };
+  resources: Record<string, string>;
+}
+export interface KernelSpecs {
+  default: string;
+  kernelspecs: Record<string, KernelSpec>;
+}
+export interface KernelModel {
+  id: string;
+  name: string;
+  execution_state: string;
+  last_activity?: string;
+  connections?: number;
+}
+export interface SessionModel {
+  id: string;
+  path: string;
+  name: string;
+  type: string;
+  kernel: KernelModel | null;
+}
+
+let specsCache: Promise<KernelSpecs> | null = null;
+export const kernelspecs = {
+  get(refresh = false) {
+    if (!specsCache || refresh) {
+      specsCache = request<KernelSpecs>("GET", "api/kernelspecs");
+      specsCache.catch(() => (specsCache = null));
+    }
+    return specsCache;
+  },
+};
+
+export const kernels = {
+  get: (id: string) => request<KernelModel>("GET", `api/kernels/${id}`),
+  list: () => request<KernelModel[]>("GET", "api/kernels"),
+  interrupt: (id: string) => request<void>("POST", `api/kernels/${id}/interrupt`),
+  restart: (id: string) => request<KernelModel>("POST", `api/kernels/${id}/restart`),
+  shutdown: (id: string) => request<void>("DELETE", `api/kernels/${id}`),
+};
+
+export const sessions = {
+  list: () => request<SessionModel[]>("GET", "api/sessions"),
+  create: (path: string, kernelName: string) =>
+    request<SessionModel>("POST", "api/sessions", {
+      path,
+      type: "notebook",
+      name: path.split("/").pop() ?? "",
+      kernel: { name: kernelName },
+    }),
+  patch: (id: string, body: Record<string, unknown>) => request<SessionModel>("PATCH", `api/sessions/${id}`, body),
+  delete: (id: string) => request<void>("DELETE", `api/sessions/${id}`),
+};
+
+export function filesUrl(path: string, download = false): string {
+  return `${config.baseUrl}files/${encodePath(path)}${download ? "?download=1" : ""}`;
+}

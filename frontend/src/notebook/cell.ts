@@ -1,0 +1,273 @@
+// One cell: prompt, CodeMirror editor, rendered markdown, outputs, collapsers.
+import { Extension } from "@codemirror/state";
+import { CompletionSource } from "@codemirror/autocomplete";
+import { createEditor, Editor, languageFor } from "../cm";
+import { renderMarkdownInto } from "../render/markdown";
+import { OutputArea, Output, joinText } from "./outputs";
+import { h } from "../ui/dom";
+import { uuid } from "../kernel";
+
+export type CellType = "code" | "markdown" | "raw";
+export type RunState = "idle" | "queued" | "running";
+
+export interface CellJSON {
+  id?: string;
+  cell_type: CellType;
+  source: string | string[];
+  metadata?: Record<string, any>;
+  outputs?: Output[];
+  execution_count?: number | null;
+  attachments?: Record<string, any>;
+}
+
+export interface CellHost {
+  keys: (cell: CellView) => Extension;
+  completion: CompletionSource;
+  language: () => Extension;
+  onChange: (cell: CellView) => void;
+  onFocus: (cell: CellView) => void;
+  onDoubleClickMarkdown: (cell: CellView) => void;
+  onDragStart: (cell: CellView, ev: DragEvent) => void;
+}
+
+let nextPromptId = 0;
+
+export class CellView {
+  id: string;
+  type: CellType;
+  metadata: Record<string, any>;
+  attachments: Record<string, any> | undefined;
+  executionCount: number | null;
+  runState: RunState = "idle";
+  rendered = false;
+  readonly el: HTMLElement;
+  readonly editor: Editor;
+  readonly outputs: OutputArea;
+  private host: CellHost;
+  private prompt: HTMLElement;
+  private mdView: HTMLElement;
+  private inputWrap: HTMLElement;
+  private timing: HTMLElement;
+  private outputWrap: HTMLElement;
+  private inputPlaceholder: HTMLElement;
+  private outputPlaceholder: HTMLElement;
+  private outputPrompt: HTMLElement;
+  startedAt = 0;
+
+  constructor(json: CellJSON, host: CellHost, trusted: boolean) {
+    this.host = host;
+    this.id = json.id || uuid().replace(/-/g, "").slice(0, 8) + uuid().slice(0, 4);
+    this.type = json.cell_type === "markdown" || json.cell_type === "raw" ? json.cell_type : "code";
+    this.metadata = { ...(json.metadata ?? {}) };
+    delete this.metadata.trusted;
+    this.attachments = json.attachments;
+    this.executionCount = json.execution_count ?? null;
+    const promptId = `prompt-${nextPromptId++}`;
+    this.prompt = h("div", { class: "prompt", id: promptId, draggable: "true", title: "Drag to move the cell" });
+    this.prompt.addEventListener("dragstart", (ev) => host.onDragStart(this, ev));
+    const edHost = h("div", { class: "editor" });
+    this.mdView = h("div", { class: "rendered-md", tabindex: "-1" });
+    this.mdView.addEventListener("dblclick", () => host.onDoubleClickMarkdown(this));
+    this.inputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden input" }, "⋯");
+    this.inputPlaceholder.addEventListener("click", () => this.setInputHidden(false));
+    this.inputWrap = h(
+      "div",
+      { class: "input-row" },
+      h("button", { class: "collapser", type: "button", "aria-label": "Collapse input", title: "Collapse input", onclick: () => this.setInputHidden(!this.inputHidden) }),
+      this.prompt,
+      h("div", { class: "input-area" }, edHost, this.mdView, this.inputPlaceholder),
+    );
+    this.timing = h("div", { class: "cell-timing", "aria-live": "off" });
+    this.outputs = new OutputArea(trusted);
+    this.outputs.onChange = () => {
+      this.updateOutputVisibility();
+      host.onChange(this);
+    };
+    this.outputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden output" }, "⋯ output hidden");
+    this.outputPlaceholder.addEventListener("click", () => this.setOutputHidden(false));
+    this.outputPrompt = h("div", { class: "output-prompt" });
+    this.outputWrap = h(
+      "div",
+      { class: "output-row" },
+      h("button", { class: "collapser", type: "button", "aria-label": "Collapse output", title: "Collapse output (double-click: toggle scrolling)", onclick: () => this.setOutputHidden(!this.outputHidden), ondblclick: () => this.toggleScrolled() }),
+      this.outputPrompt,
+      h("div", { class: "output-wrap" }, this.outputs.el, this.outputPlaceholder),
+    );
+    this.el = h("div", { class: "cell", role: "group", "aria-labelledby": promptId }, this.inputWrap, this.timing, this.outputWrap);
+    this.el.addEventListener("mousedown", () => host.onFocus(this));
+    this.editor = createEditor(edHost, {
+      doc: joinText(json.source),
+      language: this.type === "code" ? host.language() : this.type === "markdown" ? languageFor("markdown") : [],
+      keys: host.keys(this),
+      completion: host.completion,
+      onChange: () => host.onChange(this),
+      onFocus: () => host.onFocus(this),
+      label: "Cell editor",
+    });
+    this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : []);
+    this.applyType();
+    if (this.type === "markdown" && this.source.trim() !== "") this.renderMarkdown();
+    this.setInputHidden(!!this.metadata.jupyter?.source_hidden);
+    this.setOutputHidden(!!this.metadata.jupyter?.outputs_hidden);
+    if (this.metadata.scrolled === true) this.outputWrap.classList.add("scrolled");
+    this.updatePrompt();
+  }
+
+  get source(): string {
+    return this.editor.view.state.doc.toString();
+  }
+
+  set source(s: string) {
+    const v = this.editor.view;
+    if (s !== v.state.doc.toString()) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: s } });
+  }
+
+  get inputHidden() {
+    return this.inputWrap.classList.contains("hidden-input");
+  }
+  get outputHidden() {
+    return this.outputWrap.classList.contains("hidden-output");
+  }
+
+  setInputHidden(v: boolean) {
+    this.inputWrap.classList.toggle("hidden-input", v);
+    this.setJupyterMeta("source_hidden", v);
+  }
+
+  setOutputHidden(v: boolean) {
+    this.outputWrap.classList.toggle("hidden-output", v);
+    this.setJupyterMeta("outputs_hidden", v);
+  }
+
+  toggleScrolled() {
+    const on = !this.outputWrap.classList.contains("scrolled");
+    this.outputWrap.classList.toggle("scrolled", on);
+    if (on) this.metadata.scrolled = true;
+    else delete this.metadata.scrolled;
+  }
+
+  private setJupyterMeta(key: string, v: boolean) {
+    const j = { ...(this.metadata.jupyter ?? {}) };
+    if (v) j[key] = true;
+    else delete j[key];
+    if (Object.keys(j).length) this.metadata.jupyter = j;
+    else delete this.metadata.jupyter;
+  }
+
+  setType(t: CellType) {
+    if (t === this.type) return;
+    this.type = t;
+    if (t !== "code") {
+      this.outputs.setOutputs([]);
+      this.executionCount = null;
+      this.setRunState("idle");
+    }
+    this.rendered = false;
+    this.applyType();
+    this.editor.setLanguage(t === "code" ? this.host.language() : t === "markdown" ? languageFor("markdown") : []);
+    this.updatePrompt();
+  }
+
+  private applyType() {
+    this.el.dataset.type = this.type;
+    this.el.classList.toggle("rendered", this.rendered);
+    this.updateOutputVisibility();
+  }
+
+  private updateOutputVisibility() {
+    const has = this.type === "code" && this.outputs.outputs.length > 0;
+    this.outputWrap.classList.toggle("empty", !has && !this.outputs.el.querySelector(".stdin"));
+    const res = this.outputs.outputs.find((o) => o.output_type === "execute_result") as { execution_count?: number | null } | undefined;
+    this.outputPrompt.textContent = res ? `[${res.execution_count ?? " "}]:` : "";
+    // Long outputs scroll instead of pushing the notebook down (like JupyterLab's auto-scroll).
+    if (has && this.metadata.scrolled === undefined) {
+      requestAnimationFrame(() => {
+        if (this.outputs.el.scrollHeight > 1200) this.outputWrap.classList.add("scrolled");
+      });
+    }
+  }
+
+  renderMarkdown() {
+    if (this.type !== "markdown") return;
+    let src = this.source;
+    if (this.attachments) {
+      src = src.replace(/attachment:([^\s)"']+)/g, (m, name) => {
+        const a = this.attachments?.[name];
+        if (!a) return m;
+        const mime = Object.keys(a)[0];
+        return `data:${mime};base64,${joinText(a[mime])}`;
+      });
+    }
+    if (src.trim() === "") this.mdView.innerHTML = '<p class="placeholder">Empty markdown cell; double-click to edit.</p>';
+    else renderMarkdownInto(this.mdView, src);
+    this.rendered = true;
+    this.applyType();
+  }
+
+  unrender() {
+    if (this.type !== "markdown" || !this.rendered) return;
+    this.rendered = false;
+    this.applyType();
+  }
+
+  focusEditor() {
+    if (this.inputHidden) this.setInputHidden(false);
+    this.unrender();
+    this.editor.view.focus();
+  }
+
+  headings(): { level: number; text: string; id: string }[] {
+    if (this.type !== "markdown") return [];
+    const out: { level: number; text: string; id: string }[] = [];
+    let inFence = false;
+    for (const line of this.source.split("\n")) {
+      if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
+      if (inFence) continue;
+      const m = line.match(/^(#{1,6})\s+(.*?)\s*#*\s*$/);
+      if (m) out.push({ level: m[1].length, text: m[2].replace(/[*_`]/g, ""), id: "" });
+    }
+    return out;
+  }
+
+  setRunState(s: RunState) {
+    this.runState = s;
+    this.el.classList.toggle("queued", s === "queued");
+    this.el.classList.toggle("running", s === "running");
+    this.updatePrompt();
+  }
+
+  setExecutionCount(n: number | null) {
+    this.executionCount = n;
+    this.updatePrompt();
+  }
+
+  setTiming(text: string) {
+    this.timing.textContent = text;
+  }
+
+  private updatePrompt() {
+    if (this.type !== "code") {
+      this.prompt.textContent = "";
+      this.prompt.setAttribute("aria-label", `${this.type} cell`);
+      return;
+    }
+    const n = this.runState !== "idle" ? "*" : this.executionCount ?? " ";
+    this.prompt.textContent = `[${n}]:`;
+    this.prompt.setAttribute("aria-label", `Code cell, execution ${n === " " ? "none" : n}`);
+  }
+
+  setTrusted(t: boolean) {
+    this.outputs.setTrusted(t);
+  }
+
+  toJSON(): any {
+    const src = this.source;
+    const base: any = { id: this.id, cell_type: this.type, metadata: { ...this.metadata }, source: src };
+    if (this.type === "code") {
+      base.execution_count = this.executionCount;
+      base.outputs = this.outputs.toJSON();
+      base.metadata.trusted = this.outputs.trusted;
+    } else if (this.attachments && Object.keys(this.attachments).length) base.attachments = this.attachments;
+    return base;
+  }
+}

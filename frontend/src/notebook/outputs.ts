@@ -1,0 +1,376 @@
+// The output area of one code cell: nbformat outputs, rendered by MIME priority.
+import { ansiToHtml, fixConsole } from "../render/ansi";
+import { renderLatex, renderMarkdownInto } from "../render/markdown";
+import { sanitize } from "../render/sanitize";
+import { jsonTree } from "../render/jsontree";
+
+export type Output =
+  | { output_type: "stream"; name: string; text: string }
+  | { output_type: "display_data"; data: Record<string, any>; metadata: Record<string, any>; transient?: any }
+  | { output_type: "execute_result"; data: Record<string, any>; metadata: Record<string, any>; execution_count: number | null; transient?: any }
+  | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
+
+export const MIME_ORDER = [
+  "application/vnd.jupyter.widget-view+json",
+  "application/javascript",
+  "text/html",
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/svg+xml",
+  "text/markdown",
+  "text/latex",
+  "application/json",
+  "application/pdf",
+  "text/plain",
+];
+
+const MAX_TEXT_CHARS = 200_000; // beyond this, the view shows the head and a "show all" button
+const MAX_OUTPUTS_SHOWN = 200;
+
+export function joinText(v: unknown): string {
+  return Array.isArray(v) ? v.join("") : typeof v === "string" ? v : v == null ? "" : JSON.stringify(v);
+}
+
+/** Registry of display_id → the output areas showing it (for update_display_data). */
+const displays = new Map<string, Set<OutputArea>>();
+
+export class OutputArea {
+  readonly el: HTMLElement;
+  outputs: Output[] = [];
+  trusted: boolean;
+  private rawStreams = new Map<number, string>();
+  private clearPending = false;
+  private inputBox: HTMLElement | null = null;
+  onChange: () => void = () => {};
+
+  constructor(trusted: boolean) {
+    this.trusted = trusted;
+    this.el = document.createElement("div");
+    this.el.className = "output-area";
+    this.el.setAttribute("role", "log");
+    this.el.setAttribute("aria-label", "Cell output");
+  }
+
+  setOutputs(outputs: Output[]) {
+    this.unregisterDisplays();
+    this.outputs = outputs.map(normalize);
+    this.rawStreams.clear();
+    this.outputs.forEach((o, i) => {
+      if (o.output_type === "stream") this.rawStreams.set(i, o.text);
+      this.registerDisplay(o);
+    });
+    this.render();
+  }
+
+  clear(wait = false) {
+    if (wait) {
+      this.clearPending = true;
+      return;
+    }
+    this.clearPending = false;
+    this.unregisterDisplays();
+    this.outputs = [];
+    this.rawStreams.clear();
+    this.render();
+    this.onChange();
+  }
+
+  private unregisterDisplays() {
+    for (const set of displays.values()) set.delete(this);
+  }
+
+  private registerDisplay(o: Output) {
+    const id = (o as any).transient?.display_id;
+    if (id) {
+      if (!displays.has(id)) displays.set(id, new Set());
+      displays.get(id)!.add(this);
+    }
+  }
+
+  add(o: Output) {
+    if (this.clearPending) this.clear(false);
+    o = normalize(o);
+    const last = this.outputs.length - 1;
+    const prev = this.outputs[last];
+    if (o.output_type === "stream" && prev?.output_type === "stream" && prev.name === o.name) {
+      const raw = (this.rawStreams.get(last) ?? prev.text) + o.text;
+      this.rawStreams.set(last, raw);
+      prev.text = fixConsole(raw);
+      this.renderOne(last, true);
+    } else {
+      this.outputs.push(o);
+      if (o.output_type === "stream") {
+        this.rawStreams.set(this.outputs.length - 1, o.text);
+        o.text = fixConsole(o.text);
+      }
+      this.registerDisplay(o);
+      this.renderOne(this.outputs.length - 1, false);
+    }
+    this.onChange();
+  }
+
+  /** update_display_data: replace every output carrying this display_id, in every cell. */
+  static updateDisplay(displayId: string, data: Record<string, any>, metadata: Record<string, any>) {
+    for (const area of displays.get(displayId) ?? []) {
+      area.outputs.forEach((o, i) => {
+        if ((o.output_type === "display_data" || o.output_type === "execute_result") && o.transient?.display_id === displayId) {
+          o.data = data;
+          o.metadata = metadata;
+          area.renderOne(i, true);
+        }
+      });
+      area.onChange();
+    }
+  }
+
+  render() {
+    this.el.replaceChildren();
+    const n = Math.min(this.outputs.length, MAX_OUTPUTS_SHOWN);
+    for (let i = 0; i < n; i++) this.renderOne(i, false);
+    if (this.outputs.length > MAX_OUTPUTS_SHOWN) {
+      const more = document.createElement("button");
+      more.className = "show-all";
+      more.textContent = `Show all ${this.outputs.length} outputs`;
+      more.onclick = () => {
+        more.remove();
+        for (let i = MAX_OUTPUTS_SHOWN; i < this.outputs.length; i++) this.renderOne(i, false);
+      };
+      this.el.appendChild(more);
+    }
+    if (this.inputBox) this.el.appendChild(this.inputBox);
+  }
+
+  private renderOne(i: number, replace: boolean) {
+    const node = document.createElement("div");
+    node.className = "output";
+    node.dataset.index = String(i);
+    renderOutput(node, this.outputs[i], this.trusted);
+    const existing = this.el.querySelector(`:scope > .output[data-index="${i}"]`);
+    if (replace && existing) existing.replaceWith(node);
+    else if (this.inputBox && this.inputBox.parentNode === this.el) this.el.insertBefore(node, this.inputBox);
+    else this.el.appendChild(node);
+    this.el.classList.toggle("has-output", this.outputs.length > 0 || !!this.inputBox);
+  }
+
+  /** An input() prompt: resolves with the typed value (password masked). */
+  askInput(prompt: string, password: boolean): Promise<string> {
+    return new Promise((resolve) => {
+      const box = document.createElement("div");
+      box.className = "output stdin";
+      const label = document.createElement("label");
+      label.textContent = prompt;
+      const input = document.createElement("input");
+      input.type = password ? "password" : "text";
+      input.className = "stdin-input";
+      input.setAttribute("aria-label", prompt || "Input requested by the kernel");
+      input.autocomplete = "off";
+      label.appendChild(input);
+      box.appendChild(label);
+      this.inputBox = box;
+      this.el.appendChild(box);
+      this.el.classList.add("has-output");
+      input.addEventListener("keydown", (ev) => {
+        ev.stopPropagation();
+        if (ev.key === "Enter") {
+          ev.preventDefault();
+          const value = input.value;
+          box.remove();
+          this.inputBox = null;
+          // Echo as Jupyter does: the prompt and the answer (masked) become part of stdout.
+          this.add({ output_type: "stream", name: "stdout", text: `${prompt}${password ? "········" : value}\n` });
+          resolve(value);
+        }
+      });
+      window.setTimeout(() => input.focus(), 0);
+    });
+  }
+
+  cancelInput() {
+    this.inputBox?.remove();
+    this.inputBox = null;
+  }
+
+  setTrusted(t: boolean) {
+    if (t !== this.trusted) {
+      this.trusted = t;
+      this.render();
+    }
+  }
+
+  /** The outputs as nbformat JSON (transient keys dropped). */
+  toJSON(): any[] {
+    return this.outputs.map((o) => {
+      const c: any = { ...o };
+      delete c.transient;
+      if (c.output_type === "stream") c.text = c.text;
+      return c;
+    });
+  }
+}
+
+function normalize(o: any): Output {
+  const c = { ...o };
+  if (c.output_type === "stream") c.text = joinText(c.text);
+  if (c.output_type === "display_data" || c.output_type === "execute_result") {
+    const data: Record<string, any> = {};
+    for (const [k, v] of Object.entries(c.data ?? {})) data[k] = Array.isArray(v) && !k.includes("json") ? v.join("") : v;
+    c.data = data;
+    c.metadata = c.metadata ?? {};
+  }
+  if (c.output_type === "error") c.traceback = c.traceback ?? [];
+  return c as Output;
+}
+
+function textBlock(text: string, cls: string): HTMLElement {
+  const pre = document.createElement("pre");
+  pre.className = cls;
+  if (text.length > MAX_TEXT_CHARS) {
+    pre.innerHTML = ansiToHtml(text.slice(0, MAX_TEXT_CHARS));
+    const wrap = document.createElement("div");
+    const btn = document.createElement("button");
+    btn.className = "show-all";
+    btn.textContent = `Output truncated (${Math.round(text.length / 1024)} KiB). Show all`;
+    btn.onclick = () => {
+      pre.innerHTML = ansiToHtml(text);
+      btn.remove();
+    };
+    wrap.append(pre, btn);
+    return wrap;
+  }
+  pre.innerHTML = ansiToHtml(text);
+  return pre;
+}
+
+export function pickMime(data: Record<string, any>, trusted: boolean): string | null {
+  for (const m of MIME_ORDER) {
+    if (!(m in data)) continue;
+    if (m === "application/javascript" && !trusted) continue;
+    if (m === "application/vnd.jupyter.widget-view+json") continue; // no widget manager: fall back
+    return m;
+  }
+  const keys = Object.keys(data);
+  return keys.length ? keys[0] : null;
+}
+
+function renderOutput(node: HTMLElement, o: Output, trusted: boolean) {
+  switch (o.output_type) {
+    case "stream":
+      node.classList.add("stream", o.name === "stderr" ? "stderr" : "stdout");
+      node.appendChild(textBlock(o.text, "stream-text"));
+      return;
+    case "error":
+      node.classList.add("error");
+      node.appendChild(textBlock((o.traceback.length ? o.traceback : [`${o.ename}: ${o.evalue}`]).join("\n"), "traceback"));
+      return;
+    default:
+      node.classList.add(o.output_type === "execute_result" ? "execute-result" : "display-data");
+      renderMime(node, o.data, o.metadata ?? {}, trusted);
+  }
+}
+
+export function renderMime(node: HTMLElement, data: Record<string, any>, metadata: Record<string, any>, trusted: boolean) {
+  const mime = pickMime(data, trusted);
+  if (!mime) return;
+  node.dataset.mime = mime;
+  const value = data[mime];
+  const meta = metadata[mime] ?? metadata;
+  switch (mime) {
+    case "text/html": {
+      const div = document.createElement("div");
+      div.className = "html-output";
+      if (trusted) {
+        div.innerHTML = joinText(value);
+        runScripts(div);
+      } else div.innerHTML = sanitize(joinText(value));
+      node.appendChild(div);
+      return;
+    }
+    case "application/javascript": {
+      const div = document.createElement("div");
+      div.className = "js-output";
+      node.appendChild(div);
+      const s = document.createElement("script");
+      s.textContent = joinText(value);
+      div.appendChild(s);
+      return;
+    }
+    case "image/png":
+    case "image/jpeg":
+    case "image/gif": {
+      const img = document.createElement("img");
+      img.src = `data:${mime};base64,${joinText(value).replace(/\s/g, "")}`;
+      img.alt = data["text/plain"] ? joinText(data["text/plain"]).slice(0, 200) : "image output";
+      if (meta?.width) img.width = meta.width;
+      if (meta?.height) img.height = meta.height;
+      node.appendChild(img);
+      return;
+    }
+    case "image/svg+xml": {
+      const svg = joinText(value);
+      if (trusted) {
+        const div = document.createElement("div");
+        div.className = "svg-output";
+        div.innerHTML = svg;
+        node.appendChild(div);
+      } else {
+        // An <img> never runs script inside the SVG.
+        const img = document.createElement("img");
+        img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+        img.alt = "SVG output";
+        node.appendChild(img);
+      }
+      return;
+    }
+    case "text/markdown": {
+      const div = document.createElement("div");
+      div.className = "markdown-output rendered-md";
+      renderMarkdownInto(div, joinText(value));
+      node.appendChild(div);
+      return;
+    }
+    case "text/latex": {
+      const div = document.createElement("div");
+      div.className = "latex-output";
+      div.innerHTML = renderLatex(joinText(value));
+      node.appendChild(div);
+      return;
+    }
+    case "application/json": {
+      const div = document.createElement("div");
+      div.className = "json-output";
+      div.appendChild(jsonTree(typeof value === "string" ? safeParse(value) : value));
+      node.appendChild(div);
+      return;
+    }
+    case "application/pdf": {
+      const a = document.createElement("a");
+      const bytes = Uint8Array.from(atob(joinText(value).replace(/\s/g, "")), (c) => c.charCodeAt(0));
+      a.href = URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+      a.target = "_blank";
+      a.textContent = "Open PDF output";
+      node.appendChild(a);
+      return;
+    }
+    default:
+      node.appendChild(textBlock(joinText(value), "text-output"));
+  }
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+/** innerHTML never runs <script>; trusted HTML needs its scripts re-created, as JupyterLab does. */
+function runScripts(root: HTMLElement) {
+  root.querySelectorAll("script").forEach((old) => {
+    const s = document.createElement("script");
+    for (const a of Array.from(old.attributes)) s.setAttribute(a.name, a.value);
+    s.textContent = old.textContent;
+    old.replaceWith(s);
+  });
+}
