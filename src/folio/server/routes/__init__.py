@@ -10,10 +10,11 @@ PUBLIC_PREFIXES = ("/static/",)
 
 
 def build_routes() -> list[APIRouter]:
-    from folio.server.routes import api, channels, contents, files, kernels, kernelspecs, login, sessions, ui
+    from folio.server.routes import api, channels, contents, files, kernels, kernelspecs, login, sessions, trust, ui
 
     return [
         api.router,  # /api, /api/status, /api/me
+        trust.router,  # POST /api/contents/{path}/trust (before contents, whose {path} would match)
         contents.router,  # /api/contents/{path}[/checkpoints[/{id}]]
         files.router,  # /files/{path}
         kernelspecs.router,  # /api/kernelspecs[/{name}], /kernelspecs/{name}/{file}
