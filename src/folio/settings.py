@@ -77,6 +77,29 @@ class Settings(BaseSettings):
     ws_max_message_size: int = Field(256 * MiB, description="Largest websocket frame accepted from a client.")
     ws_ping_interval: float = Field(30.0, description="Seconds between websocket pings.")
 
+    # -- operations
+    max_kernels: int = Field(100, ge=0, description="Most kernels the server runs at once (0: no limit).")
+    cull_idle_timeout: float = Field(
+        12 * 3600.0, ge=0, description="Shut down kernels idle this many seconds (0: never).")
+    cull_interval: float = Field(60.0, gt=0, description="Seconds between idle-culler passes.")
+    cull_connected: bool = Field(False, description="Also cull idle kernels that have a client connected.")
+    kernel_memory_limit: int = Field(
+        0, ge=0, description="Memory limit per kernel in bytes (cgroup v2 when available, else a watchdog; 0: none).")
+    kernel_cpu_time_limit: int = Field(0, ge=0, description="CPU seconds a kernel process may use (0: no limit).")
+    kernel_nice: int = Field(0, ge=0, le=19, description="Nice level kernels run at (0: the server's).")
+    kernel_max_open_files: int = Field(0, ge=0, description="Open-file limit per kernel (0: inherited).")
+    resource_sample_interval: float = Field(
+        5.0, gt=0, description="Seconds between samples of each kernel's CPU and memory (metrics, limits).")
+    long_running_cell_seconds: float = Field(
+        60.0, gt=0, description="Cells that run longer than this are counted as long-running.")
+    pool_size: int = Field(1, ge=0, description="Warm kernels kept ready for the default kernelspec.")
+    pool_sizes: dict[str, int] = Field(
+        default_factory=dict, description="Warm kernels per other kernelspec, e.g. {\"ir\": 1}.")
+    metrics_token: str | None = Field(
+        None, description="A separate token a Prometheus scraper may use for /metrics (Bearer or token header).")
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Also serve /metrics without auth on this port of 127.0.0.1.")
+
     @field_validator("base_url")
     @classmethod
     def _slashes(cls, v: str) -> str:

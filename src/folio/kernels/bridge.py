@@ -95,6 +95,7 @@ class KernelBridge:
         buffer_max_bytes: int,
         buffer_ttl: float,
         on_iopub: Callable[[RawMessage], None] | None = None,
+        on_execute_reply: Callable[[str, float], None] | None = None,
     ) -> None:
         self.km = km
         self.session = km.session
@@ -103,15 +104,18 @@ class KernelBridge:
         self.buffer_max_bytes = buffer_max_bytes
         self.buffer_ttl = buffer_ttl
         self.on_iopub = on_iopub
+        self.on_execute_reply = on_execute_reply
         self.clients: dict[str, Client] = {}
         self.buffers: dict[str, OfflineBuffer] = {}
-        # request msg_id -> client session id, to route shell/control/stdin replies
-        self.pending: OrderedDict[str, str] = OrderedDict()
+        # request msg_id -> (client session id, send time), to route shell/control/stdin replies
+        self.pending: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._own: dict[str, asyncio.Future[RawMessage]] = {}
         self._sockets: dict[str, zmq.asyncio.Socket] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._iopub_seen = asyncio.Event()
         self.ready = asyncio.Event()
+        #: Header of the last execute_request sent: the parent for server notices about a running cell.
+        self.last_execute_header: dict | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -205,7 +209,9 @@ class KernelBridge:
         if msg.channel not in CHANNELS or msg.channel == "iopub":
             raise ValueError(f"cannot send on channel {msg.channel!r}")
         if msg.channel != "stdin":
-            self.pending[msg.msg_id] = session_id
+            self.pending[msg.msg_id] = (session_id, time.monotonic())
+            if msg.msg_type == "execute_request":
+                self.last_execute_header = msg.header_dict
             if len(self.pending) > _PENDING_MAX:
                 self.pending.popitem(last=False)
         parts = [msg.header, msg.parent_header, msg.metadata, msg.content]
@@ -260,11 +266,14 @@ class KernelBridge:
                 if not fut.done():
                     fut.set_result(msg)
                 continue
-            sid = self.pending.get(parent_id)
-            if sid is None:
+            entry = self.pending.get(parent_id)
+            if entry is None:
                 continue
+            sid, sent = entry
             if channel == "shell" and msg.msg_type.endswith("_reply"):
                 self.pending.pop(parent_id, None)
+                if msg.msg_type == "execute_reply" and self.on_execute_reply is not None:
+                    self.on_execute_reply(_reply_status(msg), time.monotonic() - sent)
             client = self.clients.get(sid)
             if client is not None:
                 client.put(msg)
@@ -279,6 +288,14 @@ class KernelBridge:
             if not hmac.compare_digest(sig, check):
                 raise ValueError("bad message signature")
         return RawMessage(channel, header, parent, metadata, content, frames[i + 6 :])
+
+
+def _reply_status(msg: RawMessage) -> str:
+    try:
+        status = orjson.loads(msg.content).get("status", "error")
+    except (orjson.JSONDecodeError, AttributeError):
+        return "error"
+    return status if status in ("ok", "error", "aborted") else "error"
 
 
 def _parent_msg_id(msg: RawMessage) -> str:

@@ -1,7 +1,8 @@
 """The kernels a server runs: start, list, interrupt, restart, shut down, and watch for deaths.
 
 A ``KernelRegistry`` holds one ``ManagedKernel`` per kernel id; each has a jupyter_client
-``AsyncKernelManager`` (the provisioner places the process) and a ``KernelBridge`` for its messages.
+``AsyncKernelManager`` (its provisioner places the process) and a ``KernelBridge`` for its messages.
+The warm pool, the idle culler, resource limits and metrics hang off the registry as small collaborators.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import contextlib
 import logging
 import os
 import signal
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +25,13 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
-from folio.errors import KernelDied, KernelUnavailable, NoSuchKernel, Timeout
+from folio.errors import Conflict, KernelDied, KernelUnavailable, NoSuchKernel, Timeout, TooManyRequests
 from folio.kernels.bridge import UNTRACKED, KernelBridge
 from folio.kernels.launch import new_kernel_manager
+from folio.kernels.limits import LimitEnforcer, Limits, memory_limit_message
+from folio.kernels.resources import ResourceSampler, Sample
 from folio.kernels.wire import RawMessage
+from folio.observability.metrics import Metrics
 from folio.settings import Settings
 
 log = logging.getLogger("folio.kernels")
@@ -47,12 +52,15 @@ class ManagedKernel:
     km: AsyncKernelManager
     bridge: KernelBridge
     cwd: str
+    language: str = ""
     execution_state: str = "starting"
     last_activity: datetime = field(default_factory=utcnow)
     reason: str | None = None
     watcher: asyncio.Task[None] | None = None
     ready_task: asyncio.Task[bool] | None = None
     restarting: bool = False
+    over_memory_limit: bool = False
+    started_at: float = field(default_factory=time.monotonic)
 
     def model(self) -> dict[str, Any]:
         m: dict[str, Any] = {
@@ -66,18 +74,40 @@ class ManagedKernel:
             m["reason"] = self.reason
         return m
 
+    @property
+    def pid(self) -> int | None:
+        proc = getattr(self.km.provisioner, "process", None)
+        return getattr(proc, "pid", None)
+
 
 class KernelRegistry:
-    def __init__(self, settings: Settings, spec_manager: KernelSpecManager | None = None) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None,
+                 spec_manager: KernelSpecManager | None = None) -> None:
+        from folio.kernels.culler import IdleCuller
+        from folio.kernels.pool import KernelPool
+
         self.settings = settings
+        self.metrics = metrics or Metrics()
         self.spec_manager = spec_manager or KernelSpecManager()
         self.kernels: dict[str, ManagedKernel] = {}
         self._last_activity = utcnow()
-        #: Called with (kernel, event, detail) on lifecycle events; observability hooks in here.
-        self.listeners: list[Callable[[ManagedKernel, str, str], None]] = []
+        self.limits = LimitEnforcer(Limits(settings.kernel_memory_limit, settings.kernel_cpu_time_limit,
+                                           settings.kernel_nice, settings.kernel_max_open_files))
+        self.sampler = ResourceSampler(
+            self._pids, self._on_samples, interval=settings.resource_sample_interval,
+            memory_limit=0 if self.limits.memory_by_cgroup else settings.kernel_memory_limit,
+            on_over_limit=self._on_over_limit)
+        sizes = dict(settings.pool_sizes)
+        if settings.pool_size:
+            sizes.setdefault(settings.default_kernel, settings.pool_size)
+        self.pool = KernelPool(self, {k: v for k, v in sizes.items() if v > 0})
+        self.culler = IdleCuller(self, settings.cull_idle_timeout, settings.cull_interval, settings.cull_connected)
 
     async def start(self) -> None:
-        """Server startup hook."""
+        """Server startup: begin sampling, culling and filling the warm pool (in the background)."""
+        self.sampler.start()
+        self.culler.start()
+        self.pool.start()
 
     # -- queries --------------------------------------------------------------------------------------------------
 
@@ -106,43 +136,66 @@ class KernelRegistry:
         env: Mapping[str, str] | None = None,
         kernel_id: str | None = None,
     ) -> ManagedKernel:
-        """Launch a kernel and return at once (state ``starting``); readiness is awaited in the background."""
+        """A kernel for a user: from the warm pool when one fits, else launched now (state ``starting``)."""
         name = name or self.settings.default_kernel
-        kid = kernel_id or str(uuid.uuid4())
-        if kid in self.kernels:
-            from folio.errors import Conflict
+        if kernel_id and kernel_id in self.kernels:
+            raise Conflict(f"Kernel already exists: {kernel_id}")
+        if self.settings.max_kernels and len(self.kernels) >= self.settings.max_kernels:
+            self.metrics.limit_refusals.labels("max_kernels").inc()
+            log.warning("kernel limit reached", extra={"limit": self.settings.max_kernels})
+            raise TooManyRequests(f"This server runs at most {self.settings.max_kernels} kernels; "
+                                  "shut one down before starting another (setting max_kernels).")
+        workdir = str(cwd or self.settings.root_dir)
+        if kernel_id is None:
+            mk = await self.pool.take(name, workdir, dict(env or {}))
+            if mk is not None:
+                self._adopt(mk)
+                return mk
+        mk = await self.launch(name, cwd=workdir, env=env, kernel_id=kernel_id)
+        self._adopt(mk)
+        return mk
 
-            raise Conflict(f"Kernel already exists: {kid}")
-        km = new_kernel_manager(name, self.spec_manager)
+    async def launch(self, name: str, *, cwd: str, env: Mapping[str, str] | None = None,
+                     kernel_id: str | None = None) -> ManagedKernel:
+        """Start a kernel process with its bridge; not yet listed (the pool keeps such kernels unlisted)."""
+        kid = kernel_id or str(uuid.uuid4())
+        self.metrics.kernel_start_attempts.labels(name).inc()
+        try:
+            km = new_kernel_manager(name, self.spec_manager)
+        except KernelUnavailable:
+            self.metrics.kernel_start_failures.labels(name).inc()
+            raise
         km.kernel_id = kid
         # Named like jupyter_server's, so `jupyter console --existing kernel-<id>.json` finds it.
         runtime = jupyter_runtime_dir()
         os.makedirs(runtime, exist_ok=True)
         km.connection_file = os.path.join(runtime, f"kernel-{kid}.json")
-        full_env = {**os.environ, **(env or {})}
-        workdir = str(cwd or self.settings.root_dir)
         try:
-            await km.start_kernel(cwd=workdir, env=full_env)
+            await km.start_kernel(cwd=cwd, env={**os.environ, **(env or {})})
         except Exception as e:
-            self._emit(None, "start_failed", f"{name}: {type(e).__name__}: {e}")
+            self.metrics.kernel_start_failures.labels(name).inc()
             log.warning("kernel failed to start", extra={"kernel_name": name, "error": f"{type(e).__name__}: {e}"})
             raise KernelUnavailable(name, f"{type(e).__name__}: {e}") from e
-        mk = ManagedKernel(id=kid, name=name, km=km, bridge=None, cwd=workdir)  # type: ignore[arg-type]
+        mk = ManagedKernel(id=kid, name=name, km=km, bridge=None, cwd=cwd,  # type: ignore[arg-type]
+                           language=(km.kernel_spec.language if km.kernel_spec else ""))
         mk.bridge = KernelBridge(
             km,
             buffer_max_messages=self.settings.ws_buffer_max_messages,
             buffer_max_bytes=self.settings.ws_buffer_max_bytes,
             buffer_ttl=self.settings.ws_buffer_ttl,
             on_iopub=lambda m: self._track(mk, m),
+            on_execute_reply=lambda status, secs: self._cell_done(mk, status, secs),
         )
         mk.bridge.open()
-        self.kernels[kid] = mk
+        self.limits.apply(kid, mk.pid)
         mk.watcher = asyncio.create_task(self._watch(mk), name=f"watch-{kid}")
         self._begin_ready(mk)
-        log.info("kernel started", extra={"kernel_id": kid, "kernel_name": name, "cwd": workdir,
-                                          "pid": _pid(km)})
-        self._emit(mk, "started", "")
+        log.info("kernel started", extra={"kernel_id": kid, "kernel_name": name, "cwd": cwd, "pid": mk.pid})
         return mk
+
+    def _adopt(self, mk: ManagedKernel) -> None:
+        self.kernels[mk.id] = mk
+        self.metrics.kernels_active.labels(mk.name).inc()
 
     def _begin_ready(self, mk: ManagedKernel) -> asyncio.Task[bool]:
         """One readiness wait per kernel (re)start, shared by everyone who needs the kernel answering."""
@@ -152,9 +205,14 @@ class KernelRegistry:
         return mk.ready_task
 
     def _ready_done(self, mk: ManagedKernel, task: asyncio.Task[bool]) -> None:
-        # A kernel that answered kernel_info is idle, even if its first status went by before we subscribed.
-        if not task.cancelled() and task.exception() is None and task.result() and mk.execution_state == "starting":
-            mk.execution_state = "idle"
+        if task.cancelled() or task.exception() is not None:
+            return
+        if task.result():
+            # A kernel that answered kernel_info is idle, even if its first status went by before we subscribed.
+            if mk.execution_state == "starting":
+                mk.execution_state = "idle"
+        elif mk.execution_state != "dead":
+            self.metrics.kernel_start_failures.labels(mk.name).inc()
 
     async def wait_ready(self, mk: ManagedKernel) -> None:
         if mk.bridge.ready.is_set():
@@ -175,58 +233,89 @@ class KernelRegistry:
     async def restart(self, kernel_id: str) -> ManagedKernel:
         """Restart the kernel process on the same ports and wait until it answers, as jupyter_server does."""
         mk = self.get(kernel_id)
+        was_dead = mk.execution_state == "dead"
         mk.restarting = True
         try:
             mk.bridge.ready.clear()
             mk.execution_state = "restarting"
-            if await mk.km.is_alive():
-                await mk.km.restart_kernel(now=False)
-            else:
-                # A dead kernel: start it again with its original command line and cwd.
-                await mk.km.restart_kernel(now=True)
+            # A dead kernel is started again with its original command line and cwd.
+            await mk.km.restart_kernel(now=was_dead or not await mk.km.is_alive())
             mk.reason = None
+            mk.over_memory_limit = False
             mk.execution_state = "starting"
             mk.ready_task = None
+            self.limits.apply(mk.id, mk.pid)
             await self.wait_ready(mk)
-            if mk.execution_state == "starting":
-                mk.execution_state = "idle"
         finally:
             mk.restarting = False
-        log.info("kernel restarted", extra={"kernel_id": kernel_id, "pid": _pid(mk.km)})
-        self._emit(mk, "restarted", "user")
+        self.metrics.kernel_restarts.labels(mk.name, "after_death" if was_dead else "user").inc()
+        log.info("kernel restarted", extra={"kernel_id": kernel_id, "pid": mk.pid})
         return mk
 
-    async def shutdown(self, kernel_id: str, *, now: bool = False) -> None:
+    async def shutdown(self, kernel_id: str, *, now: bool = False, reason: str = "user") -> None:
         mk = self.kernels.pop(kernel_id, None)
         if mk is None:
             raise NoSuchKernel(kernel_id)
+        self.metrics.kernels_active.labels(mk.name).dec()
+        if mk.execution_state != "dead":
+            self.metrics.kernel_terminations.labels(mk.name, reason).inc()
+        # Connected clients see the kernel go, then their sockets close with 1000 (no reconnect).
+        mk.bridge.broadcast(mk.bridge.make_message("iopub", "status", {"execution_state": "dead"}))
+        await self.dispose(mk, now=now or mk.execution_state == "dead")
+        log.info("kernel shut down", extra={"kernel_id": kernel_id, "reason": reason})
+
+    async def dispose(self, mk: ManagedKernel, *, now: bool = False) -> None:
+        """Stop a kernel's process and its tasks and sockets (whether listed or pooled)."""
         for task in (mk.watcher, mk.ready_task):
             if task is not None:
                 task.cancel()
-        # Tell connected clients the way jupyter_server's clients see it, then close their sockets.
-        mk.bridge.broadcast(mk.bridge.make_message("iopub", "status", {"execution_state": "dead"}))
         try:
-            await mk.km.shutdown_kernel(now=now or mk.execution_state == "dead")
+            await mk.km.shutdown_kernel(now=now)
         except Exception as e:  # the process is gone either way; make sure of it
-            log.warning("kernel shutdown error", extra={"kernel_id": kernel_id, "error": str(e)})
+            log.warning("kernel shutdown error", extra={"kernel_id": mk.id, "error": str(e)})
             with contextlib.suppress(Exception):
                 await mk.km.shutdown_kernel(now=True)
-        await asyncio.sleep(0)  # let writers flush the dead status
+        await asyncio.sleep(0)  # let writers flush the last status
         await mk.bridge.close()
-        log.info("kernel shut down", extra={"kernel_id": kernel_id})
-        self._emit(mk, "shutdown", "user")
+        self.limits.release(mk.id)
+        self._drop_gauges(mk)
 
     async def shutdown_all(self) -> None:
-        await asyncio.gather(*(self.shutdown(k, now=False) for k in list(self.kernels)), return_exceptions=True)
+        await self.culler.stop()
+        await self.sampler.stop()
+        await self.pool.stop()
+        await asyncio.gather(*(self.shutdown(k, reason="user") for k in list(self.kernels)),
+                             return_exceptions=True)
 
     # -- internals ------------------------------------------------------------------------------------------------
 
-    def _emit(self, mk: ManagedKernel | None, event: str, detail: str) -> None:
-        for fn in self.listeners:
-            try:
-                fn(mk, event, detail)  # type: ignore[arg-type]
-            except Exception:
-                log.exception("kernel listener failed")
+    def _drop_gauges(self, mk: ManagedKernel) -> None:
+        for g in (self.metrics.kernel_cpu_percent, self.metrics.kernel_memory_bytes):
+            with contextlib.suppress(KeyError):
+                g.remove(mk.id, mk.name)
+
+    def _pids(self) -> dict[str, int | None]:
+        return {k.id: k.pid for k in self.kernels.values() if k.execution_state != "dead"}
+
+    def _on_samples(self, samples: list[Sample]) -> None:
+        for s in samples:
+            mk = self.kernels.get(s.kernel_id)
+            if mk is None:
+                continue
+            self.metrics.kernel_cpu_percent.labels(mk.id, mk.name).set(s.cpu_percent)
+            self.metrics.kernel_memory_bytes.labels(mk.id, mk.name).set(s.rss)
+
+    def _on_over_limit(self, kernel_id: str) -> None:
+        mk = self.kernels.get(kernel_id)
+        if mk is not None:
+            mk.over_memory_limit = True
+
+    def _cell_done(self, mk: ManagedKernel, status: str, seconds: float) -> None:
+        m = self.metrics
+        m.cell_executions.labels(mk.name, status).inc()
+        m.cell_duration_seconds.labels(mk.name).observe(seconds)
+        if seconds > self.settings.long_running_cell_seconds:
+            m.cells_long_running.labels(mk.name).inc()
 
     def _track(self, mk: ManagedKernel, msg: RawMessage) -> None:
         now = utcnow()
@@ -255,17 +344,27 @@ class KernelRegistry:
             await asyncio.sleep(interval)
             if mk.restarting or mk.execution_state == "dead":
                 continue
-            if await mk.km.is_alive():
-                continue
-            if mk.restarting:
+            if await mk.km.is_alive() or mk.restarting:
                 continue
             code = await _exit_code(mk.km)
-            mk.reason = _describe_exit(code)
+            limit = self.settings.kernel_memory_limit
+            if limit and (mk.over_memory_limit or self.limits.oom_killed(mk.id)):
+                why, mk.reason = "memory_limit", memory_limit_message(limit)
+            elif code is not None and code < 0:
+                why, mk.reason = "signal", _describe_exit(code)
+            else:
+                why, mk.reason = "crash", _describe_exit(code)
             mk.execution_state = "dead"
             mk.bridge.ready.clear()
+            if mk.id in self.kernels:
+                self.metrics.kernel_terminations.labels(mk.name, why).inc()
             log.warning("kernel died", extra={"kernel_id": mk.id, "kernel_name": mk.name, "reason": mk.reason})
-            mk.bridge.broadcast(mk.bridge.make_message("iopub", "status", {"execution_state": "dead"}))
-            self._emit(mk, "died", mk.reason)
+            b = mk.bridge
+            # Said in the cell that was running (when there was one), then the dead status.
+            parent = b.last_execute_header
+            b.broadcast(b.make_message("iopub", "stream", {"name": "stderr", "text": f"folio: {mk.reason}\n"},
+                                       parent=parent))
+            b.broadcast(b.make_message("iopub", "status", {"execution_state": "dead"}, parent=parent))
 
 
 async def _exit_code(km: AsyncKernelManager) -> int | None:
@@ -287,9 +386,3 @@ def _describe_exit(code: int | None) -> str:
             name = f"signal {-code}"
         return f"kernel process was killed by {name}"
     return f"kernel process exited with code {code}"
-
-
-def _pid(km: AsyncKernelManager) -> int | None:
-    prov = km.provisioner
-    proc = getattr(prov, "process", None)
-    return getattr(proc, "pid", None)

@@ -14,6 +14,7 @@ from folio.auth import TokenAuth
 from folio.contents.local import LocalContents
 from folio.kernels.registry import KernelRegistry
 from folio.kernels.sessions import SessionManager
+from folio.observability.metrics import Metrics
 from folio.server import openapi
 from folio.server.errors import HANDLERS
 from folio.server.middleware.access_log import AccessLogMiddleware
@@ -27,9 +28,12 @@ log = logging.getLogger("folio.server")
 
 def create_app(settings: Settings) -> FastAPI:
     contents = LocalContents.from_settings(settings)
-    kernels = KernelRegistry(settings)
+    metrics = Metrics()
+    metrics.build_info.info({"version": __version__})
+    kernels = KernelRegistry(settings, metrics)
     state = FolioState(
         settings=settings,
+        metrics=metrics,
         auth=TokenAuth.from_settings(settings.token, settings.cookie_secret_file),
         contents=contents,
         kernels=kernels,
@@ -39,10 +43,18 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await kernels.start()
+        metrics_server = None
+        if settings.metrics_port is not None:
+            from prometheus_client import start_http_server
+
+            metrics_server, _ = start_http_server(settings.metrics_port, addr="127.0.0.1", registry=metrics.registry)
+            log.info("metrics listener", extra={"port": metrics_server.server_port})
         log.info("server started", extra={"root_dir": str(settings.root_dir)})
         try:
             yield
         finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
             await kernels.shutdown_all()
             log.info("server stopped")
 
@@ -58,6 +70,10 @@ def create_app(settings: Settings) -> FastAPI:
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )
     app.state.folio = state
+    # Read at scrape time: cheaper than keeping them current on every event.
+    metrics.sessions_active.set_function(lambda: len(state.sessions.sessions))
+    metrics.websocket_connections.set_function(kernels.total_connections)
+    metrics.users_active.set_function(lambda: 1 if kernels.total_connections() else 0)
     for router in build_routes():
         app.include_router(router, prefix=base)
     openapi.install(app, base)
@@ -71,6 +87,8 @@ def create_app(settings: Settings) -> FastAPI:
         disable_xsrf=settings.disable_xsrf,
         allow_origin=settings.allow_origin,
         check_host=not settings.allow_remote_access and _is_loopback(settings.ip),
+        metrics_token=settings.metrics_token,
+        on_failure=lambda kind: metrics.auth_failures.labels(kind).inc(),
     )
     if settings.allow_origin:
         app.add_middleware(
@@ -80,7 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_headers=["accept", "content-type", "authorization", "x-xsrftoken"],
             allow_credentials=settings.allow_origin != "*",
         )
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)
     return app
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 
 from folio.auth import TokenAuth
+from folio.observability.metrics import Metrics
 from folio.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def utcnow() -> datetime:
 @dataclass
 class FolioState:
     settings: Settings
+    metrics: Metrics
     auth: TokenAuth
     contents: LocalContents
     kernels: KernelRegistry

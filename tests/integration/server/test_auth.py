@@ -10,6 +10,7 @@ import websocket
 from starlette.routing import WebSocketRoute
 
 from folio.server.app import create_app
+from folio.server.middleware.auth import API_PREFIXES
 from folio.server.routes import PUBLIC_PATHS, PUBLIC_PREFIXES
 from folio.settings import Settings
 
@@ -67,7 +68,7 @@ def test_every_route_refuses_requests_without_credentials(server, method, path):
         return
     for headers in ({}, {"Authorization": "token wrong"}):
         r = httpx.request(method, url, headers=headers, follow_redirects=False, timeout=30)
-        if path.startswith(("/api", "/files", "/kernelspecs")) or method not in ("GET", "HEAD"):
+        if path.startswith(API_PREFIXES) or method not in ("GET", "HEAD"):
             assert r.status_code == 403, (method, path, r.status_code, r.text)
             assert r.json()["message"]
         else:  # pages send the browser to the login form

@@ -1,4 +1,4 @@
-"""One log line per request: method, route template, status, duration."""
+"""One log line and the HTTP metrics per request: method, route template, status, duration."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from folio.observability.logging import log_context
+from folio.observability.metrics import Metrics
 
 log = logging.getLogger("folio.access")
 
 
 class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,7 +39,11 @@ class AccessLogMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "<unmatched>"
-            ms = (time.perf_counter() - start) * 1000
+            secs = time.perf_counter() - start
+            ms = secs * 1000
+            if self.metrics is not None:
+                self.metrics.http_requests.labels(scope["method"], template, str(status)).inc()
+                self.metrics.http_request_seconds.labels(scope["method"], template).observe(secs)
             log.info(
                 "%s %s %d %.1fms", scope["method"], template, status, ms,
                 extra={"method": scope["method"], "route": template, "status": status, "duration_ms": round(ms, 2)},

@@ -7,9 +7,11 @@ to the ``_xsrf`` cookie; API requests without credentials get 403 JSON, pages re
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 import re
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, quote
 
@@ -21,6 +23,8 @@ from folio.server.responses import dumps
 log = logging.getLogger("folio.auth")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: Paths that answer 403 JSON without credentials; every other page redirects to /login.
+API_PREFIXES = ("/api", "/files", "/kernelspecs", "/metrics")
 _AUTH_HEADER = re.compile(r"(token|bearer)\s+(.+)", re.IGNORECASE)
 LOCAL_NAMES = {"localhost"}
 
@@ -65,6 +69,8 @@ class AuthMiddleware:
         disable_xsrf: bool = False,
         allow_origin: str = "",
         check_host: bool = True,
+        metrics_token: str | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.auth = auth
@@ -74,6 +80,8 @@ class AuthMiddleware:
         self.disable_xsrf = disable_xsrf
         self.allow_origin = allow_origin
         self.check_host = check_host
+        self.metrics_token = metrics_token
+        self.on_failure = on_failure or (lambda kind: None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -85,6 +93,7 @@ class AuthMiddleware:
         is_ws = scope["type"] == "websocket"
 
         if self.check_host and not _is_loopback_host(headers.get("host", "")):
+            self.on_failure("bad_host")
             log.warning("refused Host header", extra={"host": headers.get("host", "")})
             return await self._deny(scope, receive, send, 403, "Host not allowed")
 
@@ -109,22 +118,30 @@ class AuthMiddleware:
             how = "token"
         elif self.auth.check_cookie(cookies.get(cname)):
             how = "cookie"
+        elif rel == "/metrics" and self.metrics_token and htoken is not None \
+                and hmac.compare_digest(htoken.encode(), self.metrics_token.encode()):
+            how = "token"
 
         if how is None:
+            kind = "bad_token" if (qtoken or htoken) else "no_credentials"
+            self.on_failure(kind)
             if qtoken or htoken:
                 log.warning("auth failure: bad token", extra={"path": rel, "client": _client(scope)})
-            if is_ws or rel.startswith(("/api", "/files", "/kernelspecs")) or method not in SAFE_METHODS:
+            if is_ws or rel.startswith(API_PREFIXES) or method not in SAFE_METHODS:
                 return await self._deny(scope, receive, send, 403, "Forbidden")
             return await self._redirect(send, f"{self.base}/login?next={quote(path)}")
 
         if how in ("cookie", "none") and (is_ws or method not in SAFE_METHODS):
             origin = headers.get("origin")
             if origin and not self._origin_ok(origin, headers.get("host", "")):
+                self.on_failure("cross_origin")
                 log.warning("refused cross-origin request", extra={"path": rel, "origin": origin})
                 return await self._deny(scope, receive, send, 403, "Cross-origin request refused")
             if how == "cookie" and not is_ws and not self.disable_xsrf:
                 sent = headers.get("x-xsrftoken") or headers.get("x-csrftoken") or (query.get("_xsrf") or [None])[0]
                 have = cookies.get("_xsrf")
+                if not sent or not have or sent != have:
+                    self.on_failure("xsrf")
                 if not sent:
                     return await self._deny(scope, receive, send, 403, "'_xsrf' argument missing from POST")
                 if not have or sent != have:

@@ -10,7 +10,19 @@ PUBLIC_PREFIXES = ("/static/",)
 
 
 def build_routes() -> list[APIRouter]:
-    from folio.server.routes import api, channels, contents, files, kernels, kernelspecs, login, sessions, trust, ui
+    from folio.server.routes import (
+        api,
+        channels,
+        contents,
+        files,
+        kernels,
+        kernelspecs,
+        login,
+        ops,
+        sessions,
+        trust,
+        ui,
+    )
 
     return [
         api.router,  # /api, /api/status, /api/me
@@ -22,5 +34,6 @@ def build_routes() -> list[APIRouter]:
         sessions.router,  # /api/sessions[/{id}]
         channels.router,  # WS /api/kernels/{id}/channels
         login.router,  # /login, /logout
+        ops.router,  # /metrics, /api/health, /api/ready
         ui.router,  # /, /tree/{path}, /notebooks/{path}, /edit/{path}, /static/{file}
     ]
