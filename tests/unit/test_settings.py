@@ -15,6 +15,10 @@ DOCS = Path(__file__).parents[2] / "docs" / "settings.md"
 
 
 def test_every_setting_is_documented():
+    import runpy
+
+    render = runpy.run_path(str(DOCS.parents[1] / "scripts" / "settings-doc"))["render"]
+    assert DOCS.read_text() == render(), "docs/settings.md is stale: run scripts/settings-doc"
     text = DOCS.read_text()
     missing = [name for name in Settings.model_fields if f"`{name}`" not in text]
     assert not missing, f"add these to docs/settings.md: {missing}"
