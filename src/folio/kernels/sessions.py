@@ -87,8 +87,7 @@ class SessionManager:
             return s
 
     async def _start(self, path: str, kernel_name: str | None):  # type: ignore[no-untyped-def]
-        resolver = getattr(self.contents, "kernel_cwd", None)  # TEMP until contents lands
-        cwd = resolver(path) if resolver else None
+        cwd = self.contents.kernel_cwd(path)
         return await self.kernels.start_kernel(kernel_name, cwd=cwd, env={"JPY_SESSION_NAME": path})
 
     async def update(self, session_id: str, changes: dict[str, Any]) -> Session:

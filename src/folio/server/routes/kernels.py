@@ -27,8 +27,7 @@ async def start_kernel(request: Request, state: FolioState = Depends(get_state))
         raise BadRequest("Body must be a JSON object")
     name = data.get("name") or None
     path = data.get("path")
-    resolver = getattr(state.contents, "kernel_cwd", None)  # TEMP until contents lands
-    cwd = resolver(path) if isinstance(path, str) and resolver else None
+    cwd = state.contents.kernel_cwd(path) if isinstance(path, str) else None
     env = data.get("env") or {}
     if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
         raise BadRequest("env must be an object of string values")
