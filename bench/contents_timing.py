@@ -97,7 +97,8 @@ def main() -> None:
             (root / "many" / f"file_{i:05d}.{'py' if i % 3 else 'txt'}").write_bytes(b"x")
         c.get("api/contents/many?content=1").raise_for_status()
         listing = timed(lambda: c.get("api/contents/many?content=1").json(), args.runs)
-        print(f"save {args.mb} MB notebook: {save:.0f} ms; open: {open_:.0f} ms; list {args.files} files: {listing:.0f} ms")
+        print(f"save {args.mb} MB notebook: {save:.0f} ms; open: {open_:.0f} ms; "
+              f"list {args.files} files: {listing:.0f} ms")
     finally:
         if proc is not None:
             proc.terminate()

@@ -649,8 +649,11 @@ def _decode_file_content(content: Any, format: Any) -> bytes:
         except UnicodeEncodeError:
             raise BadRequest("Text content is not valid Unicode", reason="bad format") from None
     try:
-        return base64.b64decode(content.encode("ascii"), validate=False)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
+        try:
+            return base64.b64decode(content, validate=True)
+        except binascii.Error:  # line breaks (encodebytes style) are fine, anything else outside base64 is not
+            return base64.b64decode("".join(content.split()), validate=True)
+    except (binascii.Error, ValueError):
         raise BadRequest("Content is not valid base64", reason="bad format") from None
 
 

@@ -1,0 +1,124 @@
+"""Notebook IO: what document.dumps writes is byte-identical to nbformat's own writer."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+from folio.errors import InvalidNotebook
+from folio.notebook import document
+
+
+def nbformat_bytes(nb: dict) -> bytes:
+    return (nbformat.writes(nbformat.from_dict(copy.deepcopy(nb))) + "\n").encode()
+
+
+def sample_notebook() -> dict:
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}, "signature": "x",
+                                "orig_nbformat": 3, "weird": {"ñ": [1.5e-7, 1e-05, 0.0001, 1e16, 2**70, -0.0]}})
+    nb.cells = [
+        new_code_cell("import os\nprint('hi')\r\nx = 1\r", execution_count=1, metadata={"trusted": True, "tags": ["a"]},
+                      outputs=[new_output("stream", name="stdout", text="hi\nthere\n"),
+                               new_output("display_data", data={"text/plain": "a\nb", "image/png": "iVBO\nRw0K\n",
+                                                                "image/svg+xml": "<svg>\n</svg>",
+                                                                "application/json": {"k": [1, 2.5, None, True]},
+                                                                "application/vnd.x+json": [",", "b\n"]},
+                                          metadata={"isolated": True}),
+                               new_output("execute_result", data={"text/html": ["<b>", "x</b>"]}, execution_count=1),
+                               new_output("error", ename="E", evalue="v", traceback=["t1\n", "t2"])]),
+        new_markdown_cell("# Title ü 漢字 \u2028 \x7f\n\ntext \"quoted\" \\ back", attachments={
+            "a.png": {"image/png": "QUJD\nREVG", "text/plain": "line1\nline2"}}),
+        new_raw_cell(""),
+        new_code_cell(""),
+    ]
+    return nb
+
+
+def test_dumps_matches_nbformat_writes() -> None:
+    nb = sample_notebook()
+    assert document.dumps(nb) == nbformat_bytes(nb)
+
+
+def test_dumps_does_not_modify_its_input() -> None:
+    nb = sample_notebook()
+    before = json.dumps(nb, sort_keys=True)
+    document.dumps(nb)
+    assert json.dumps(nb, sort_keys=True) == before
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 2**80, [1.0, float("nan")], 1e-300])
+def test_values_orjson_cannot_spell_take_the_exact_path(value: object) -> None:
+    nb = new_notebook(metadata={"v": value, "list": [value, 1]})
+    assert document.dumps(nb) == nbformat_bytes(nb)
+
+
+def test_random_values_match_nbformat() -> None:
+    rnd = random.Random(7)
+
+    def value(depth: int = 0) -> object:
+        k = rnd.randrange(8 if depth < 3 else 5)
+        if k == 0:
+            return rnd.random() * 10 ** rnd.randrange(-12, 22) * rnd.choice([1, -1])
+        if k == 1:
+            return rnd.randrange(-(10**12), 10**12)
+        if k == 2:
+            return "".join(chr(rnd.choice([rnd.randrange(0x20), rnd.randrange(0x20, 0x80), rnd.randrange(0x80, 0xD800),
+                                           34, 44, 92, 10])) for _ in range(rnd.randrange(8)))
+        if k == 3:
+            return rnd.choice([None, True, False, 0.0, []])
+        if k == 4:
+            return [",", "x"] if rnd.random() < 0.2 else [rnd.random() for _ in range(rnd.randrange(5))]
+        if k in (5, 6):
+            return [value(depth + 1) for _ in range(rnd.randrange(4))]
+        return {f"k{rnd.randrange(50)}": value(depth + 1) for _ in range(rnd.randrange(4))}
+
+    for _ in range(60):
+        nb = new_notebook(metadata={"m": value()})
+        nb.cells.append(new_code_cell("a\nb", metadata={"x": value()},
+                                      outputs=[new_output("display_data", data={"application/json": value(),
+                                                                                "text/plain": "p\nq"})]))
+        assert document.dumps(nb) == nbformat_bytes(nb)
+
+
+def test_parse_joins_lines_strips_transient_and_upgrades_old_minor() -> None:
+    old = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {"trusted": True},
+                      "outputs": [{"output_type": "stream", "name": "stdout", "text": ["a\n", "b"]}],
+                      "source": ["x = 1\n", "y = 2"]}],
+           "metadata": {"signature": "sha256:x"}, "nbformat": 4, "nbformat_minor": 2}
+    nb = document.parse(json.dumps(old).encode())
+    cell = nb["cells"][0]
+    assert cell["source"] == "x = 1\ny = 2" and cell["outputs"][0]["text"] == "a\nb"
+    assert "trusted" not in cell["metadata"] and "signature" not in nb["metadata"]
+    assert nb["nbformat_minor"] == 5 and isinstance(cell["id"], str) and cell["id"]
+    document.validate(nb)
+
+
+def test_parse_converts_v3_through_nbformat() -> None:
+    v3 = {"metadata": {"name": ""}, "nbformat": 3, "nbformat_minor": 0,
+          "worksheets": [{"cells": [{"cell_type": "code", "input": "1+1", "language": "python", "outputs": [],
+                                     "metadata": {}, "collapsed": False, "prompt_number": 1}], "metadata": {}}]}
+    nb = document.parse(json.dumps(v3).encode())
+    assert nb["nbformat"] == 4 and nb["cells"][0]["source"] == "1+1"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[1, 2]", b'{"nbformat": "4"}', b'{"nbformat": 4, "nbformat_minor": 5, "cells": 3, "metadata": {}}',
+     b"\xff\xfe"],
+)
+def test_unreadable_notebooks_raise_invalid_notebook(raw: bytes) -> None:
+    with pytest.raises(InvalidNotebook):
+        document.parse(raw)
+
+
+def test_schema_invalid_notebook_is_refused_with_a_message() -> None:
+    nb = document.new_notebook()
+    nb["cells"].append({"cell_type": "code", "source": "x", "outputs": [], "execution_count": None, "id": "a"})
+    with pytest.raises(InvalidNotebook) as e:
+        document.validate(nb)
+    assert "metadata" in str(e.value)
