@@ -335,6 +335,11 @@ async def _run_cells(
             _mark_failed(nb, crec)
             return False
         except DeadKernelError as e:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # nbclient reports any cancellation of its polling as a dead kernel; ours was a cancel
+                # (a signal or the run timeout), which must propagate as one.
+                raise asyncio.CancelledError from e
             _finish_cell(crec, "dead-kernel")
             record.status = "dead-kernel"
             record.message = f"{input_name}: cell {crec.index + 1}: " + str(KernelDied(record.kernel_name, str(e)))
