@@ -14,7 +14,8 @@ import pytest
 from folio.execution import NotebookRunFailed, arun_notebook, run_notebook
 from folio.execution.pool import KernelPool
 
-TYPES = "for k in ('n', 'x', 'flag', 'nothing', 's', 'items', 'conf'):\n    print(k, type(globals()[k]).__name__, repr(globals()[k]))"
+TYPES = ("for k in ('n', 'x', 'flag', 'nothing', 's', 'items', 'conf'):\n"
+         "    print(k, type(globals()[k]).__name__, repr(globals()[k]))")
 DEFAULTS = "n = 0\nx = 0.0\nflag = False\nnothing = 1\ns = ''\nitems = []\nconf = {}"
 PARAMS = {"n": 3, "x": 0.5, "flag": True, "nothing": None, "s": 'a "quoted"\nline', "items": [1, "b", [2.5]],
           "conf": {"k": {"deep": [True, None]}}}
