@@ -93,7 +93,33 @@ class DirectKernel:
                 m = await self.kc.get_shell_msg(timeout=timeout)
                 if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "kernel_info_reply":
                     break
-        return time.perf_counter() - t0
+        elapsed = time.perf_counter() - t0
+        # Not timed (the servers do the same before their first reply): a SUB socket misses what is
+        # published before its subscription is live, so ping until iopub answers, as jupyter_server's nudge.
+        async with asyncio.timeout(timeout):
+            while True:
+                ping = self.kc.kernel_info()
+                try:
+                    while True:
+                        m = await self.kc.get_iopub_msg(timeout=0.5)
+                        if m["parent_header"].get("msg_id") == ping:
+                            break
+                    break
+                except Exception:  # queue.Empty on timeout: not subscribed yet
+                    continue
+        await self._drain()
+        return elapsed
+
+    async def _drain(self) -> None:
+        """Drop replies to the pings so later reads see only their own messages."""
+        kc = self.kc
+        assert kc is not None
+        for get in (kc.get_shell_msg, kc.get_iopub_msg):
+            while True:
+                try:
+                    await get(timeout=0.05)
+                except Exception:
+                    break
 
     async def run(self, code: str, timeout: float = 60) -> RunResult:
         kc = self.kc
