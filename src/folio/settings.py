@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     pool_size: int = Field(1, ge=0, description="Warm kernels kept ready for the default kernelspec.")
     pool_sizes: dict[str, int] = Field(
         default_factory=dict, description="Warm kernels per other kernelspec, e.g. {\"ir\": 1}.")
+    record_outputs: Literal["off", "disconnected", "always"] = Field(
+        "disconnected",
+        description="Server-side outputs: write running cells' outputs into the .ipynb when no client is "
+                    "connected to the kernel ('disconnected'), always, or never.")
+    record_outputs_interval: float = Field(
+        1.0, gt=0, description="Seconds between server-side writes of a running notebook's outputs.")
+    output_max_bytes: int = Field(
+        16 * MiB, ge=0, description="Largest single output kept in a saved notebook; bigger ones are cut (0: none).")
+    cell_output_max_bytes: int = Field(
+        32 * MiB, ge=0, description="Largest total output of one cell kept in a saved notebook (0: no limit).")
+    output_overflow_files: bool = Field(
+        True, description="Keep each cut output whole in a file next to the notebook, linked from the notice.")
     metrics_token: str | None = Field(
         None, description="A separate token a Prometheus scraper may use for /metrics (Bearer or token header).")
     metrics_port: int | None = Field(

@@ -20,6 +20,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import orjson
 import zmq
@@ -40,6 +41,16 @@ UNTRACKED = frozenset({
     "debug_event", "input_request", "input_reply",
 })
 _PENDING_MAX = 100_000
+
+
+class Tap(Protocol):
+    """Something that watches a kernel's traffic (the server-side output recorder does)."""
+
+    def client_message(self, msg: RawMessage) -> None: ...
+
+    def kernel_message(self, msg: RawMessage) -> None: ...
+
+    def clients_changed(self, count: int) -> None: ...
 
 
 class Client:
@@ -106,6 +117,7 @@ class KernelBridge:
         self.on_iopub = on_iopub
         self.on_execute_reply = on_execute_reply
         self.clients: dict[str, Client] = {}
+        self.taps: list[Tap] = []
         self.buffers: dict[str, OfflineBuffer] = {}
         # request msg_id -> (client session id, send time), to route shell/control/stdin replies
         self.pending: OrderedDict[str, tuple[str, float]] = OrderedDict()
@@ -185,6 +197,8 @@ class KernelBridge:
             replayed = len(buf.items)
         # Buffers for sessions that never come back (a reload makes a new session id) go after ws_buffer_ttl.
         self.clients[client.session_id] = client
+        for tap in self.taps:
+            tap.clients_changed(len(self.clients))
         return replayed
 
     def detach(self, client: Client) -> None:
@@ -192,6 +206,8 @@ class KernelBridge:
             del self.clients[client.session_id]
             if self.buffer_max_messages > 0:
                 self.buffers[client.session_id] = OfflineBuffer(self.buffer_max_messages, self.buffer_max_bytes)
+            for tap in self.taps:
+                tap.clients_changed(len(self.clients))
         client.close()
 
     def _expire_buffers(self) -> None:
@@ -214,6 +230,8 @@ class KernelBridge:
                 self.last_execute_header = msg.header_dict
             if len(self.pending) > _PENDING_MAX:
                 self.pending.popitem(last=False)
+        for tap in self.taps:
+            tap.client_message(msg)
         parts = [msg.header, msg.parent_header, msg.metadata, msg.content]
         await self._sockets[msg.channel].send_multipart([DELIM, self.session.sign(parts), *parts, *msg.buffers],
                                                         copy=False)
@@ -254,6 +272,8 @@ class KernelBridge:
             except Exception as e:  # a corrupt or unsigned message from the kernel side is dropped, loudly
                 log.warning("dropped unreadable kernel message", extra={"channel": channel, "error": str(e)})
                 continue
+            for tap in self.taps:
+                tap.kernel_message(msg)
             if channel == "iopub":
                 self._iopub_seen.set()
                 if self.on_iopub is not None:

@@ -14,7 +14,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +90,8 @@ class KernelRegistry:
         self.metrics = metrics or Metrics()
         self.spec_manager = spec_manager or KernelSpecManager()
         self.kernels: dict[str, ManagedKernel] = {}
+        #: Called with each kernel handed to a user; a layer above attaches bridge taps here.
+        self.on_adopt: list[Callable[[ManagedKernel], None]] = []
         self._last_activity = utcnow()
         self.limits = LimitEnforcer(Limits(settings.kernel_memory_limit, settings.kernel_cpu_time_limit,
                                            settings.kernel_nice, settings.kernel_max_open_files))
@@ -196,6 +198,8 @@ class KernelRegistry:
     def _adopt(self, mk: ManagedKernel) -> None:
         self.kernels[mk.id] = mk
         self.metrics.kernels_active.labels(mk.name).inc()
+        for fn in self.on_adopt:
+            fn(mk)
 
     def _begin_ready(self, mk: ManagedKernel) -> asyncio.Task[bool]:
         """One readiness wait per kernel (re)start, shared by everyone who needs the kernel answering."""

@@ -56,6 +56,13 @@ class SessionManager:
         for sid in [sid for sid, s in self.sessions.items() if s.kernel_id not in self.kernels.kernels]:
             del self.sessions[sid]
 
+    def notebook_for_kernel(self, kernel_id: str) -> str | None:
+        """The API path of the notebook a kernel serves, if it has a notebook session."""
+        for s in self.sessions.values():
+            if s.kernel_id == kernel_id and s.path.endswith(".ipynb"):
+                return s.path
+        return None
+
     def list(self) -> list[dict[str, Any]]:
         self._prune()
         return [self.model(s) for s in self.sessions.values()]

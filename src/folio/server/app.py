@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from folio import __version__
 from folio.auth import TokenAuth
 from folio.contents.local import LocalContents
+from folio.execution.recorder import OutputRecorder
 from folio.kernels.registry import KernelRegistry
 from folio.kernels.sessions import SessionManager
 from folio.observability.metrics import Metrics
@@ -55,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if metrics_server is not None:
                 metrics_server.shutdown()
+            await recorder.flush_all()
             await kernels.shutdown_all()
             log.info("server stopped")
 
@@ -70,6 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )
     app.state.folio = state
+    recorder = OutputRecorder(settings, contents, state.sessions.notebook_for_kernel, metrics)
+    kernels.on_adopt.append(recorder.attach)
     # Read at scrape time: cheaper than keeping them current on every event.
     metrics.sessions_active.set_function(lambda: len(state.sessions.sessions))
     metrics.websocket_connections.set_function(kernels.total_connections)
