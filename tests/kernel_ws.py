@@ -31,6 +31,15 @@ def v1_decode(frame: bytes) -> dict[str, Any]:
             "metadata": json.loads(parts[3]), "content": json.loads(parts[4]), "buffers": parts[5:]}
 
 
+def legacy_encode(msg: dict[str, Any]) -> bytes:
+    """The legacy protocol's binary frame (uint32 BE offsets), used when a message carries buffers."""
+    parts = [json.dumps({k: v for k, v in msg.items() if k != "buffers"}).encode(), *msg["buffers"]]
+    offsets = [4 * (len(parts) + 1)]
+    for p in parts[:-1]:
+        offsets.append(offsets[-1] + len(p))
+    return struct.pack(f">{len(parts) + 1}I", len(parts), *offsets) + b"".join(parts)
+
+
 def legacy_decode(frame: str | bytes) -> dict[str, Any]:
     if isinstance(frame, str):
         return json.loads(frame)
@@ -75,6 +84,8 @@ class KernelWS:
     def send(self, msg: dict[str, Any]) -> str:
         if self.protocol == "v1":
             self.ws.send_binary(v1_encode(msg))
+        elif msg.get("buffers"):
+            self.ws.send_binary(legacy_encode(msg))
         else:
             self.ws.send(json.dumps({k: v for k, v in msg.items() if k != "buffers"}))
         return msg["header"]["msg_id"]

@@ -63,8 +63,9 @@ def test_complete_inspect_is_complete_kernel_info(server, kernel_id):  # type: i
         assert k.request("kernel_info_request", {}, channel="control")["channel"] == "control"
 
 
-def test_comm_opened_by_client_is_answered_by_kernel(server, kernel_id):  # type: ignore[no-untyped-def]
-    with KernelWS(server.ws_url, kernel_id, server.token) as k:
+@pytest.mark.parametrize("protocol", ["v1", "legacy"])
+def test_comm_opened_by_client_is_answered_by_kernel(server, kernel_id, protocol):  # type: ignore
+    with KernelWS(server.ws_url, kernel_id, server.token, protocol=protocol) as k:
         k.execute(
             "def _target(comm, msg):\n"
             "    @comm.on_msg\n"
@@ -73,7 +74,7 @@ def test_comm_opened_by_client_is_answered_by_kernel(server, kernel_id):  # type
             "    comm.send({'opened': msg['content']['data']})\n"
             "get_ipython().kernel.comm_manager.register_target('folio-echo', _target)"
         )
-        comm_id = "c0ffee" * 4
+        comm_id = "c0ffee" * 4 + protocol
         k.send(k.make("comm_open", {"comm_id": comm_id, "target_name": "folio-echo", "data": {"hi": 1}}))
         msg = k.make("comm_msg", {"comm_id": comm_id, "data": {"ping": 2}})
         msg["buffers"] = [b"\x00\x01binary"]
