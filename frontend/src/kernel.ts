@@ -145,7 +145,7 @@ export class KernelConnection extends EventTarget {
       this.sawOutage = false;
       this.legacy = ws.protocol !== V1_PROTOCOL;
       this.dispatchEvent(new CustomEvent("open"));
-      if (this.status === "disconnected" || this.status === "unknown" || this.status === "dead") this.setStatus("idle");
+      if (this.status === "disconnected" || this.status === "dead") this.setStatus("unknown");
       const pending = this.queue;
       this.queue = [];
       this.requestInfo();
@@ -324,6 +324,8 @@ export class KernelConnection extends EventTarget {
     try {
       const reply = await this.requestReply("shell", "kernel_info_request", {}, 30000);
       this.info = reply.content;
+      // The kernel answered: it is ready (status messages may have been missed while connecting).
+      if (this.status !== "busy") this.setStatus("idle");
       this.dispatchEvent(new CustomEvent("info", { detail: reply.content }));
     } catch {
       /* a busy kernel answers later; status messages still flow */

@@ -170,6 +170,7 @@ export class OutputArea {
       this.inputBox = box;
       this.el.appendChild(box);
       this.el.classList.add("has-output");
+      this.onChange();
       input.addEventListener("keydown", (ev) => {
         ev.stopPropagation();
         if (ev.key === "Enter") {

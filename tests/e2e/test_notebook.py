@@ -1,0 +1,351 @@
+"""The notebook editor in a real Chromium against a real ``folio serve`` and real ipykernel."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import code_cell, notebook_json, put_notebook
+from tests.e2e.helpers import active_editor, cell, command_mode, open_notebook, run, set_code, wait_idle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_create_notebook_from_file_browser_and_run(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.url}tree?token={server.token}")
+    expect(page.locator(".fb-list")).to_be_visible()
+    page.get_by_role("button", name="New ▾").click()
+    page.get_by_role("menuitem", name="Python 3 (ipykernel)").click()
+    expect(page).to_have_url(re.compile(r"/notebooks/Untitled\d*\.ipynb$"))
+    wait_idle(page)
+    run(page, "print('hello from folio')\n6 * 7")
+    first = cell(page, 0)
+    expect(first.locator(".prompt")).to_have_text("[1]:")
+    expect(first.locator(".output.stream")).to_have_text("hello from folio\n")
+    expect(first.locator(".output.execute-result")).to_have_text("42")
+    # Shift-Enter on the last cell adds a new cell and edits it.
+    expect(page.locator(".cells > .cell")).to_have_count(2)
+    assert page.page_errors == []  # type: ignore[attr-defined]
+
+
+def test_plot_traceback_markdown_math(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "outputs.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "outputs.ipynb")
+    run(page, "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()")
+    img = cell(page, 0).locator(".output img")
+    expect(img).to_be_visible(timeout=60_000)
+    assert img.evaluate("i => i.naturalWidth") > 100
+    run(page, "def f():\n    return 1 / 0\nf()")
+    err = cell(page, 1).locator(".output.error")
+    expect(err).to_contain_text("ZeroDivisionError")
+    expect(err).to_contain_text("Traceback")
+    assert err.locator("span[class*='ansi-']").count() > 0, "traceback colours are rendered"
+    command_mode(page)
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    set_code(page, "# Euler\n\nIdentity: $e^{i\\pi} + 1 = 0$\n\n$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n\n```python\nx = 1\n```")
+    page.keyboard.press("Shift+Enter")
+    md = cell(page, 2).locator(".rendered-md")
+    expect(md.locator("h1")).to_have_text("Euler")
+    expect(md.locator(".katex").first).to_be_visible()
+    expect(md.locator(".katex-display")).to_have_count(1)
+    expect(md.locator("pre code .hljs-keyword, pre code .hljs-number").first).to_be_visible()
+    # Double-click goes back to editing the source.
+    md.dblclick()
+    expect(cell(page, 2).locator(".cm-editor")).to_be_visible()
+
+
+def test_input_prompt(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "stdin.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "stdin.ipynb")
+    run(page, "name = input('Your name? ')\nprint('hello', name)")
+    box = cell(page, 0).locator("input.stdin-input")
+    expect(box).to_be_visible()
+    box.fill("Ada")
+    box.press("Enter")
+    expect(cell(page, 0).locator(".output.stream")).to_contain_text("hello Ada")
+    run(page, "import getpass\npw = getpass.getpass('Password: ')\nprint(len(pw))")
+    pw = cell(page, 1).locator("input.stdin-input")
+    expect(pw).to_have_attribute("type", "password")
+    pw.fill("secret")
+    pw.press("Enter")
+    expect(cell(page, 1).locator(".output.stream")).to_contain_text("6")
+    expect(cell(page, 1)).not_to_contain_text("secret")
+
+
+def test_interrupt_and_restart_run_all(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "longrun.ipynb", notebook_json(code_cell("x = 21"), code_cell("x * 2"), code_cell("")))
+    open_notebook(page, server, "longrun.ipynb")
+    cell(page, 2).locator(".cm-content").click()
+    run(page, "import time\ntime.sleep(60)")
+    expect(cell(page, 2).locator(".prompt")).to_have_text("[*]:")
+    expect(page.locator("#kernel-status")).to_have_attribute("data-status", "busy")
+    command_mode(page)
+    page.keyboard.press("i")
+    page.keyboard.press("i")
+    expect(cell(page, 2).locator(".output.error")).to_contain_text("KeyboardInterrupt", timeout=20_000)
+    wait_idle(page)
+    # Restart and run all (menu), confirming the dialog.
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Restart kernel and run all cells…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Restart").click()
+    expect(cell(page, 1).locator(".output.execute-result")).to_have_text("42", timeout=60_000)
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
+    expect(cell(page, 1).locator(".prompt")).to_have_text("[2]:")
+
+
+def test_command_mode_shortcuts_and_undo(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "keys.ipynb", notebook_json(code_cell("first"), code_cell("second")))
+    open_notebook(page, server, "keys.ipynb")
+    cells = page.locator(".cells > .cell")
+    expect(cells).to_have_count(2)
+    cell(page, 0).locator(".prompt").click()
+    command_mode(page)
+    page.keyboard.press("b")  # below the first
+    expect(cells).to_have_count(3)
+    expect(cell(page, 1)).to_have_class(re.compile(r"\bactive\b"))
+    page.keyboard.press("a")  # above the new one
+    expect(cells).to_have_count(4)
+    page.keyboard.press("m")
+    expect(cell(page, 1)).to_have_attribute("data-type", "markdown")
+    page.keyboard.press("y")
+    expect(cell(page, 1)).to_have_attribute("data-type", "code")
+    page.keyboard.press("r")
+    expect(cell(page, 1)).to_have_attribute("data-type", "raw")
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    expect(cells).to_have_count(3)
+    page.keyboard.press("z")  # undo the delete
+    expect(cells).to_have_count(4)
+    expect(cell(page, 1)).to_have_attribute("data-type", "raw")
+    # Copy the first cell, paste it at the end; move with J/K.
+    page.keyboard.press("Home")
+    page.keyboard.press("c")
+    page.keyboard.press("End")
+    page.keyboard.press("v")
+    expect(cells).to_have_count(5)
+    expect(cell(page, 4).locator(".cm-content")).to_have_text("first")
+    page.keyboard.press("k")
+    expect(cell(page, 3)).to_have_class(re.compile(r"\bactive\b"))
+    # Shift-J extends the selection; Shift-M merges.
+    page.keyboard.press("Shift+j")
+    page.keyboard.press("Shift+m")
+    expect(cells).to_have_count(4)
+    expect(cell(page, 3).locator(".cm-content")).to_contain_text("second")
+    expect(cell(page, 3).locator(".cm-content")).to_contain_text("first")
+    # Typing undo is per cell (CodeMirror history).
+    cell(page, 0).locator(".cm-content").click()
+    page.keyboard.press("End")
+    page.keyboard.type("_edited")
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("first_edited")
+    page.keyboard.press("Control+z")
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("first")
+    # The shortcut help panel.
+    command_mode(page)
+    page.keyboard.press("h")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Restart the kernel")
+    page.keyboard.press("Escape")
+
+
+def test_completion_and_inspect(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "complete.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "complete.ipynb")
+    run(page, "folio_value_one = 1\nfolio_value_two = 2")
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
+    active_editor(page).click()
+    page.keyboard.type("folio_val")
+    page.keyboard.press("Tab")
+    popup = page.locator(".cm-tooltip-autocomplete")
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text("folio_value_one")
+    expect(popup).to_contain_text("folio_value_two")
+    page.keyboard.press("Enter")
+    expect(active_editor(page)).to_have_text("folio_value_one")
+    set_code(page, "len")
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".inspect-tooltip")).to_contain_text("Return the number of items")
+
+
+def test_save_reload_keeps_everything(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "persist.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "persist.ipynb")
+    run(page, "print('kept')\n'result'")
+    expect(cell(page, 0).locator(".output.execute-result")).to_have_text("'result'")
+    command_mode(page)
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    set_code(page, "## Kept heading")
+    page.keyboard.press("Shift+Enter")
+    expect(page).to_have_title(re.compile(r"^● persist\.ipynb"))
+    page.keyboard.press("Control+s")
+    expect(page).to_have_title(re.compile(r"^persist\.ipynb"))
+    page.reload()
+    wait_idle(page)
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("print('kept')'result'")
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
+    expect(cell(page, 0).locator(".output.stream")).to_have_text("kept\n")
+    expect(cell(page, 0).locator(".output.execute-result")).to_have_text("'result'")
+    expect(cell(page, 1).locator(".rendered-md h2")).to_have_text("Kept heading")
+    with server.client() as c:
+        nb = c.get("api/contents/persist.ipynb").json()["content"]
+    assert nb["cells"][0]["outputs"][0]["text"] == "kept\n"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert nb["metadata"]["language_info"]["name"] == "python"
+    # Checkpoints are listed and restorable from the File menu.
+    page.get_by_role("menuitem", name="File").click()
+    page.get_by_role("menuitem", name="Revert to checkpoint…").click()
+    expect(page.get_by_role("dialog", name="Revert to checkpoint")).to_be_visible()
+    page.keyboard.press("Escape")
+
+
+def test_unsaved_edits_are_offered_back(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "draft.ipynb", notebook_json(code_cell("on disk")))
+    open_notebook(page, server, "draft.ipynb")
+    cell(page, 0).locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text("typed but never saved")
+    page.wait_for_timeout(1200)  # the draft is written a moment after typing
+    # A crash or a closed tab: reopen the page without saving.
+    page.goto("about:blank")
+    open_notebook(page, server, "draft.ipynb")
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("on disk")
+    banner = page.locator('.banner[data-key="draft"]')
+    expect(banner).to_contain_text("Unsaved changes")
+    banner.get_by_role("button", name="Restore them").click()
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("typed but never saved")
+
+
+def test_external_change_warning(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "shared.ipynb", notebook_json(code_cell("mine")))
+    open_notebook(page, server, "shared.ipynb")
+    time.sleep(1.1)
+    put_notebook(server, "shared.ipynb", notebook_json(code_cell("theirs")))
+    cell(page, 0).locator(".cm-content").click()
+    page.keyboard.press("End")
+    page.keyboard.type("!")
+    page.keyboard.press("Control+s")
+    dlg = page.get_by_role("dialog", name="File changed on disk")
+    expect(dlg).to_be_visible()
+    dlg.get_by_role("button", name="Reload from disk").click()
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("theirs")
+    # And overwrite wins when chosen.
+    time.sleep(1.1)
+    put_notebook(server, "shared.ipynb", notebook_json(code_cell("third")))
+    cell(page, 0).locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text("final")
+    page.keyboard.press("Control+s")
+    page.get_by_role("dialog", name="File changed on disk").get_by_role("button", name="Overwrite").click()
+    expect(page).to_have_title(re.compile(r"^shared\.ipynb"))
+    with server.client() as c:
+        nb = c.get("api/contents/shared.ipynb").json()["content"]
+    assert nb["cells"][0]["source"] == "final"
+
+
+def test_untrusted_scripts_do_not_run_until_trusted(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    html = '<div id="marker">static html</div><script>window.__folio_pwned = true; document.getElementById("marker").textContent = "script ran";</script>'
+    out = {"output_type": "display_data", "data": {"text/html": html, "text/plain": "<HTML>"}, "metadata": {}}
+    svg = {"output_type": "display_data", "metadata": {},
+           "data": {"image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>window.__svg_pwned=1</script><rect width="10" height="10"/></svg>'}}
+    put_notebook(server, "untrusted.ipynb", notebook_json(code_cell("display(HTML(...))", [out, svg], 1)))
+    open_notebook(page, server, "untrusted.ipynb")
+    marker = page.locator("#marker")
+    expect(marker).to_have_text("static html")
+    assert page.evaluate("window.__folio_pwned") is None
+    assert page.evaluate("window.__svg_pwned") is None
+    expect(page.locator(".trust-indicator")).to_have_text("Not trusted")
+    page.locator(".trust-indicator").click()
+    page.get_by_role("dialog").get_by_role("button", name="Trust").click()
+    expect(page.locator(".trust-indicator")).to_have_text("Trusted")
+    expect(marker).to_have_text("script ran")
+    assert page.evaluate("window.__folio_pwned") is True
+    # The server keeps the record: a fresh load is trusted too.
+    page.reload()
+    wait_idle(page)
+    expect(page.locator("#marker")).to_have_text("script ran")
+    with server.client() as c:
+        nb = c.get("api/contents/untrusted.ipynb").json()["content"]
+    assert nb["cells"][0]["metadata"]["trusted"] is True
+
+
+def test_kernel_killed_from_outside_is_shown_dead_and_restarts(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    put_notebook(server, "killed.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "killed.ipynb")
+    run(page, "import os\nos.getpid()")
+    out = cell(page, 0).locator(".output.execute-result")
+    expect(out).to_have_text(re.compile(r"^\d+$"))
+    os.kill(int(out.inner_text()), signal.SIGKILL)
+    expect(page.locator("#kernel-status")).to_have_attribute("data-status", "dead", timeout=30_000)
+    banner = page.locator('.banner[data-key="dead"]')
+    expect(banner).to_contain_text("kernel has died")
+    banner.get_by_role("button", name="Restart kernel").click()
+    wait_idle(page)
+    cell(page, 1).locator(".cm-content").click()
+    run(page, "'alive again'")
+    expect(cell(page, 1).locator(".output.execute-result")).to_have_text("'alive again'", timeout=30_000)
+
+
+def test_outputs_made_while_disconnected_arrive_after_reconnect(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "blip.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "blip.ipynb")
+    run(page, "import time\nfor i in range(3):\n    time.sleep(1)\n    print('tick', i)")
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[*]:")
+    # A network blip: the socket drops and stays down for a few seconds.
+    page.evaluate("""() => {
+        const k = window.folio.kernel;
+        const connect = k.connect.bind(k);
+        k.connect = () => { k.connect = connect; setTimeout(connect, 4500); };
+        k.ws.close();
+    }""")
+    expect(page.locator("#kernel-status")).to_have_attribute("data-status", "disconnected")
+    expect(page.locator('.banner[data-key="conn"]')).to_be_visible()
+    expect(cell(page, 0).locator(".output.stream")).to_have_text("tick 0\ntick 1\ntick 2\n", timeout=30_000)
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
+    expect(page.locator('.banner[data-key="conn"]')).to_have_count(0)
+
+
+def test_find_replace_and_toc(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    md = {"cell_type": "markdown", "source": "# Intro\n\n## Details", "metadata": {}}
+    put_notebook(server, "find.ipynb", notebook_json(md, code_cell("alpha = 1"), code_cell("print(alpha)")))
+    open_notebook(page, server, "find.ipynb")
+    page.get_by_role("button", name="Table of contents").click()
+    toc = page.get_by_role("complementary", name="Table of contents")
+    expect(toc.locator(".toc-item")).to_have_text(["Intro", "Details"])
+    page.get_by_role("button", name="Find and replace (Ctrl-F)").click()
+    page.get_by_role("searchbox", name="Find").fill("alpha")
+    expect(page.locator(".find-count")).to_have_text("1 of 2")
+    page.get_by_role("textbox", name="Replace").fill("beta")
+    page.get_by_role("button", name="Replace all").click()
+    expect(cell(page, 1).locator(".cm-content")).to_have_text("beta = 1")
+    expect(cell(page, 2).locator(".cm-content")).to_have_text("print(beta)")
+
+
+def test_stream_handling_display_updates_and_json(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "streams.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "streams.ipynb")
+    code = (
+        "import sys\nfrom IPython.display import display, update_display, clear_output, JSON\n"
+        "print('progress 10%', end='\\r'); print('progress 100%')\n"
+        "print('ab\\bc')\n"
+        "sys.stdout.write('\\x1b[31mred\\x1b[0m\\n')\n"
+        "h = display('first', display_id=True)\nh.update('updated')\n"
+        "display(JSON({'a': [1, 2]}))"
+    )
+    run(page, code)
+    c0 = cell(page, 0)
+    expect(c0.locator(".output.stream").first).to_contain_text("progress 100%")
+    expect(c0.locator(".output.stream").first).not_to_contain_text("10%")
+    expect(c0.locator(".output.stream").first).to_contain_text("ac\n")
+    expect(c0.locator(".output.stream .ansi-red-fg")).to_have_text("red")
+    expect(c0.locator(".output.display-data").first).to_have_text("'updated'")
+    expect(c0.locator(".json-output")).to_contain_text('"a"')
+    run(page, "from IPython.display import clear_output\nprint('gone')\nclear_output(wait=True)\nprint('stays')")
+    expect(cell(page, 1).locator(".output")).to_have_text(["stays\n"])
+    json.dumps({})
