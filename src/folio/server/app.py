@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.folio = state
     recorder = OutputRecorder(settings, contents, state.sessions.notebook_for_kernel, metrics)
     kernels.on_adopt.append(recorder.attach)
+    state.recorder = recorder
     # Read at scrape time: cheaper than keeping them current on every event.
     metrics.sessions_active.set_function(lambda: len(state.sessions.sessions))
     metrics.websocket_connections.set_function(kernels.total_connections)

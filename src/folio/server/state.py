@@ -14,6 +14,7 @@ from folio.settings import Settings
 
 if TYPE_CHECKING:
     from folio.contents.local import LocalContents
+    from folio.execution.recorder import OutputRecorder
     from folio.kernels.registry import KernelRegistry
     from folio.kernels.sessions import SessionManager
 
@@ -30,6 +31,7 @@ class FolioState:
     contents: LocalContents
     kernels: KernelRegistry
     sessions: SessionManager
+    recorder: OutputRecorder | None = None
     started: datetime = field(default_factory=utcnow)
 
 

@@ -88,3 +88,19 @@ def test_connected_client_keeps_ownership_of_the_file(server_factory):  # type: 
             time.sleep(1.5)
             # The editor that is connected saves its own document; the server did not touch it.
             assert (s.root / "owned.ipynb").read_bytes() == before
+
+
+def test_running_cells_are_listed_for_pages_that_open_late(server_factory):  # type: ignore[no-untyped-def]
+    s = server_factory()
+    code = "import time; time.sleep(3)"
+    cell_id = make_notebook(s.root, "late.ipynb", code)
+    with s.client() as c:
+        sess = c.post("api/sessions", json={"path": "late.ipynb", "type": "notebook"}).json()
+        kid = sess["kernel"]["id"]
+        with KernelWS(s.ws_url, kid, s.token) as ws:
+            mid = run_cell_like_jupyterlab(ws, code, cell_id)
+            running = wait_for(lambda: c.get(f"api/folio/kernels/{kid}/running").json(), timeout=10)
+            assert running[0]["msg_id"] == mid and running[0]["cell_id"] == cell_id
+            ws.collect(mid, timeout=20)
+        assert c.get(f"api/folio/kernels/{kid}/running").json() == []
+        assert c.get("api/folio/kernels/00000000-0000-0000-0000-000000000000/running").status_code == 404

@@ -15,6 +15,7 @@ def build_routes() -> list[APIRouter]:
         channels,
         contents,
         files,
+        folio,
         kernels,
         kernelspecs,
         login,
@@ -35,5 +36,6 @@ def build_routes() -> list[APIRouter]:
         channels.router,  # WS /api/kernels/{id}/channels
         login.router,  # /login, /logout
         ops.router,  # /metrics, /api/health, /api/ready
+        folio.router,  # /api/folio/...: folio's own additions
         ui.router,  # /, /tree/{path}, /notebooks/{path}, /edit/{path}, /static/{file}
     ]
