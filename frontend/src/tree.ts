@@ -245,7 +245,7 @@ export class FileBrowser {
         active ? (this.sort.asc ? " ▲" : " ▼") : "",
       );
       b.addEventListener("click", () => {
-        this.sort = { key, asc: active ? !this.sort.asc : key === "name" || key === "type" };
+        this.sort = { key, asc: active ? !this.sort.asc : true };
         this.renderList();
       });
       return h("div", { role: "columnheader", class: "col-" + key }, b);
