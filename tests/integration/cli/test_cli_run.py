@@ -46,8 +46,8 @@ def test_parameters_typed_and_placed_exactly_like_papermill_cli(write_nb, tmp_pa
 
 
 def test_cell_error_exits_1_names_cell_and_prints_traceback_with_partial_output(write_nb, tmp_path: Path) -> None:
-    src = write_nb("fail.ipynb", "print('one')", "print('two')", "def load():\n    raise KeyError('missing column')\nload()",
-                   "print('never')")
+    failing = "def load():\n    raise KeyError('missing column')\nload()"
+    src = write_nb("fail.ipynb", "print('one')", "print('two')", failing, "print('never')")
     r = folio("run", str(src), cwd=tmp_path)
     assert r.returncode == 1
     assert "fail.ipynb: cell 3" in r.stderr and "KeyError" in r.stderr and "missing column" in r.stderr
