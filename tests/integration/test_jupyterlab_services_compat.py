@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,11 +75,16 @@ def run_compat(node: str, base_url: str, token: str, tmp_path: Path) -> dict:
 
 def assert_full_report(report: dict) -> None:
     names = [s["name"] for s in report["steps"]]
-    for expected in ("list kernelspecs", "create notebook", "start session", "connect to kernel", "execute",
-                     "input()", "interrupt", "restart", "save notebook", "shut down"):
+    for expected in ("service manager ready", "list kernelspecs", "create notebook", "open notebook", "file browser",
+                     "upload", "start session", "connect to kernel", "execute", "error output", "display_data",
+                     "completion", "comm with binary buffers", "input()", "interrupt", "reconnect", "restart",
+                     "change kernel", "save notebook", "shut down"):
         assert any(n.startswith(expected) for n in names), f"step {expected!r} missing from {names}"
-    assert all(s["ok"] for s in report["steps"]), report["steps"]
+    assert all(s["ok"] or s["optional"] for s in report["steps"]), report["steps"]
     assert report["protocol"] == "v1.kernel.websocket.jupyter.org"
+    for w in report["warnings"]:
+        # Optional features JupyterLab degrades without (it logs and retries): visible, not failing.
+        warnings.warn(f"@jupyterlab/services compat (optional): {w}", stacklevel=2)
 
 
 def test_jupyterlab_services_against_folio(server_factory, compat_node: str, tmp_path: Path) -> None:
@@ -101,8 +107,10 @@ def jupyter_server_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
     cmd = [sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
            "--allow-root"]
+    # Its default delete_to_trash would move deleted files into the user's real trash folder.
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, env=env)
     urls: list[str] = []
     seen = threading.Event()
 
