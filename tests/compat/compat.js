@@ -13,7 +13,13 @@ const crypto = require('crypto');
 // Node 20 has fetch/Request/Headers built in but no WebSocket global; @jupyterlab/services takes
 // both from the settings object, as VS Code's extension does.
 const WebSocket = require('ws');
-const { ServerConnection, ServiceManager, KernelSpecAPI, UserAPI } = require('@jupyterlab/services');
+const {
+  ServerConnection,
+  ServiceManager,
+  KernelSpecAPI,
+  UserAPI,
+  ConfigSectionManager
+} = require('@jupyterlab/services');
 
 function parseArgs(argv) {
   const out = { timeout: 120 };
@@ -466,6 +472,47 @@ async function main() {
       expect(ids.includes(kernel.id), 'the new kernel is listed', ids);
     });
   }
+
+  await step('kernel without a session (POST /api/kernels, run, DELETE)', async () => {
+    const k = await withTimeout(kernelManager.startNew({ name: 'python3' }), T, 'POST /api/kernels');
+    await withTimeout(k.info, T, 'kernel_info');
+    const r = await execute(k, '2**10');
+    expect(r.results.length === 1 && r.results[0].data['text/plain'] === '1024', 'the kernel runs code', r.results);
+    const id = k.id;
+    await withTimeout(k.shutdown(), T, 'DELETE /api/kernels/{id}');
+    await kernelManager.refreshRunning();
+    expect(![...kernelManager.running()].some(m => m.id === id), 'the kernel is gone', id);
+  });
+
+  await step('download URL (/files/...) and kernelspec logo', async () => {
+    const name = `dl-${crypto.randomUUID().slice(0, 8)}.txt`;
+    await contents.save(name, { type: 'file', format: 'text', content: 'download me\n' });
+    const url = await contents.getDownloadUrl(name);
+    const res = await ServerConnection.makeRequest(url, { method: 'GET' }, settings);
+    expect(res.status === 200, `GET ${url} is 200`, res.status);
+    expect((await res.text()) === 'download me\n', 'the raw file bytes', null);
+    await contents.delete(name);
+    const spec = manager.kernelspecs.specs.kernelspecs.python3;
+    const logo = spec.resources['logo-64x64'];
+    expect(typeof logo === 'string', 'a logo-64x64 resource', spec.resources);
+    const abs = logo.startsWith('http') ? logo : new URL(logo, settings.baseUrl).href;
+    const lr = await ServerConnection.makeRequest(abs, { method: 'GET' }, settings);
+    expect(lr.status === 200 && (lr.headers.get('content-type') || '').startsWith('image/png'),
+      `GET ${abs} is a PNG`, [lr.status, lr.headers.get('content-type')]);
+  });
+
+  await step('frontend config section (GET/PATCH /api/config/{section})', async () => {
+    const mgr = new ConfigSectionManager({ serverSettings: settings });
+    const section = await mgr.create({ name: `compat${crypto.randomUUID().slice(0, 6)}` });
+    expect(typeof section.data === 'object', 'a config object', section.data);
+    const merged = await section.update({ a: { b: 1 } });
+    expect(merged.a && merged.a.b === 1, 'PATCH merges and returns the result', merged);
+  }, { optional: true });
+
+  await step('nbconvert export formats (GET /api/nbconvert)', async () => {
+    const formats = await manager.nbconvert.getExportFormats();
+    expect(formats && typeof formats === 'object' && 'html' in formats, 'an html exporter listed', formats);
+  }, { optional: true });
 
   await step('save notebook (PUT contents) and read it back', async () => {
     const nb = notebookWith([
