@@ -26,6 +26,7 @@ export interface CellHost {
   language: () => Extension;
   onChange: (cell: CellView) => void;
   onFocus: (cell: CellView) => void;
+  onSelect: (cell: CellView) => void;
   onDoubleClickMarkdown: (cell: CellView) => void;
   onDragStart: (cell: CellView, ev: DragEvent) => void;
 }
@@ -94,7 +95,11 @@ export class CellView {
       h("div", { class: "output-wrap" }, this.outputs.el, this.outputPlaceholder),
     );
     this.el = h("div", { class: "cell", role: "group", "aria-labelledby": promptId }, this.inputWrap, this.timing, this.outputWrap);
-    this.el.addEventListener("mousedown", () => host.onFocus(this));
+    this.el.addEventListener("mousedown", (ev) => {
+      const t = ev.target as HTMLElement;
+      if (t.closest(".cm-editor, input, button, a, select")) host.onFocus(this);
+      else host.onSelect(this);
+    });
     this.editor = createEditor(edHost, {
       doc: joinText(json.source),
       language: this.type === "code" ? host.language() : this.type === "markdown" ? languageFor("markdown") : [],

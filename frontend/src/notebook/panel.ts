@@ -316,6 +316,15 @@ export class NotebookPanel {
           this.setMode("edit");
         } else if (i !== this.active) this.selectCell(i, false);
       },
+      onSelect: (cell) => {
+        // A click on the prompt, output or rendered markdown selects the cell in command mode.
+        const i = this.cells.indexOf(cell);
+        if (i < 0) return;
+        this.selectCell(i, false);
+        window.setTimeout(() => {
+          if (!window.getSelection()?.toString()) this.enterCommandMode();
+        }, 0);
+      },
       onDoubleClickMarkdown: (cell) => {
         this.selectCell(this.cells.indexOf(cell), false);
         this.enterEditMode();

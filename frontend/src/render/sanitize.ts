@@ -7,9 +7,17 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   }
 });
 
+// GFM task lists render as disabled checkboxes; any other <input> is dropped.
+DOMPurify.addHook("uponSanitizeElement", (node, data) => {
+  if (data.tagName === "input" && (node as Element).getAttribute?.("type") !== "checkbox") node.parentNode?.removeChild(node);
+});
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "INPUT") node.setAttribute("disabled", "");
+});
+
 export function sanitize(html: string): string {
   return DOMPurify.sanitize(html, {
-    FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
+    FORBID_TAGS: ["style", "form", "button", "textarea", "select", "iframe", "object", "embed"],
     ADD_ATTR: ["target"],
   });
 }
