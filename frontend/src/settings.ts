@@ -5,7 +5,7 @@ export interface Settings {
   lineNumbers: boolean;
 }
 const KEY = "folio:settings";
-const DEFAULTS: Settings = { autosaveSeconds: 120, theme: "system", lineNumbers: false };
+const DEFAULTS: Settings = { autosaveSeconds: 120, theme: "system", lineNumbers: true };
 
 export function loadSettings(): Settings {
   try {

@@ -55,7 +55,7 @@ export class TextEditorPage {
     this.editor = createEditor(host, {
       doc: model.content ?? "",
       language: languageFor(ext),
-      lineNumbers: loadSettings().lineNumbers || true,
+      lineNumbers: loadSettings().lineNumbers,
       keys: keymap.of([{ key: "Mod-s", run: () => (this.save(), true) }]),
       label: `Contents of ${this.name}`,
       onChange: () => {

@@ -349,3 +349,64 @@ def test_stream_handling_display_updates_and_json(page: Page, server) -> None:  
     run(page, "from IPython.display import clear_output\nprint('gone')\nclear_output(wait=True)\nprint('stays')")
     expect(cell(page, 1).locator(".output")).to_have_text(["stays\n"])
     json.dumps({})
+
+
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005fe02fea72d8bd90000000049454e44ae426082"
+)
+
+NAMELESS_CONTROLS = """() => [...document.querySelectorAll('button, input, select, a[href]')]
+    .filter(e => e.offsetParent !== null)
+    .filter(e => !(e.getAttribute('aria-label') || e.title || e.textContent.trim() || e.closest('label')
+                   || (e.id && document.querySelector(`label[for="${e.id}"]`))))
+    .map(e => e.outerHTML.slice(0, 120))"""
+
+
+def test_layout_tools_autosave_and_relative_images(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    (server.root / "img").mkdir()
+    (server.root / "img" / "dot.png").write_bytes(PNG_1x1)
+    md = {"cell_type": "markdown", "source": "![a dot](img/dot.png)", "metadata": {}}
+    put_notebook(server, "tools.ipynb", notebook_json(md, code_cell("'one'"), code_cell("'two'"), code_cell("'three'")))
+    page.add_init_script("localStorage.setItem('folio:settings', JSON.stringify({autosaveSeconds: 1}))")
+    open_notebook(page, server, "tools.ipynb")
+    img = cell(page, 0).locator(".rendered-md img")
+    expect(img).to_have_attribute("src", re.compile(r"/files/img/dot\.png$"))
+    page.wait_for_function("() => document.querySelector('.rendered-md img').naturalWidth === 1")
+    assert page.evaluate(NAMELESS_CONTROLS) == []
+    # Drag the last cell by its prompt to the top.
+    cell(page, 3).locator(".prompt").drag_to(cell(page, 0).locator(".prompt"), target_position={"x": 5, "y": 2})
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("'three'")
+    # Collapse an input and an output with the bar left of the cell.
+    cell(page, 2).locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell(page, 2).locator(".output.execute-result")).to_have_text("'one'")
+    cell(page, 2).get_by_role("button", name="Collapse output").click()
+    expect(cell(page, 2).locator(".output.execute-result")).to_be_hidden()
+    cell(page, 2).get_by_role("button", name="Show hidden output").click()
+    expect(cell(page, 2).locator(".output.execute-result")).to_be_visible()
+    cell(page, 2).get_by_role("button", name="Collapse input").click()
+    expect(cell(page, 2).locator(".cm-editor")).to_be_hidden()
+    # Autosave (interval from the settings) writes the file without Ctrl-S.
+    expect(page).to_have_title(re.compile(r"^tools\.ipynb"), timeout=10_000)
+    with server.client() as c:
+        nb = c.get("api/contents/tools.ipynb").json()["content"]
+    assert nb["cells"][0]["source"] == "'three'"
+    assert nb["cells"][2]["metadata"]["jupyter"]["source_hidden"] is True
+    # Change kernel dialog lists the kernelspecs.
+    page.get_by_role("button", name="Change kernel").click()
+    dlg = page.get_by_role("dialog", name="Select kernel")
+    expect(dlg.get_by_role("combobox")).to_contain_text("Python 3")
+    dlg.get_by_role("button", name="Cancel").click()
+
+
+def test_dark_theme_follows_the_system(browser, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "dark.ipynb", notebook_json(code_cell("1")))
+    ctx = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    pg = ctx.new_page()
+    try:
+        open_notebook(pg, server, "dark.ipynb")
+        bg = pg.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert bg == "rgb(30, 30, 30)"
+    finally:
+        ctx.close()

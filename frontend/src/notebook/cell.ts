@@ -26,7 +26,7 @@ export interface CellHost {
   language: () => Extension;
   onChange: (cell: CellView) => void;
   onFocus: (cell: CellView) => void;
-  onSelect: (cell: CellView) => void;
+  onSelect: (cell: CellView, extend: boolean) => void;
   onDoubleClickMarkdown: (cell: CellView) => void;
   onDragStart: (cell: CellView, ev: DragEvent) => void;
 }
@@ -98,7 +98,7 @@ export class CellView {
     this.el.addEventListener("mousedown", (ev) => {
       const t = ev.target as HTMLElement;
       if (t.closest(".cm-editor, input, button, a, select")) host.onFocus(this);
-      else host.onSelect(this);
+      else host.onSelect(this, ev.shiftKey);
     });
     this.editor = createEditor(edHost, {
       doc: joinText(json.source),

@@ -3,6 +3,7 @@ import { ansiToHtml, fixConsole } from "../render/ansi";
 import { renderLatex, renderMarkdownInto } from "../render/markdown";
 import { sanitize } from "../render/sanitize";
 import { jsonTree } from "../render/jsontree";
+import { resolveLinks } from "../render/links";
 
 export type Output =
   | { output_type: "stream"; name: string; text: string }
@@ -284,6 +285,7 @@ export function renderMime(node: HTMLElement, data: Record<string, any>, metadat
         div.innerHTML = joinText(value);
         runScripts(div);
       } else div.innerHTML = sanitize(joinText(value));
+      resolveLinks(div);
       node.appendChild(div);
       return;
     }

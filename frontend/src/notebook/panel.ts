@@ -18,6 +18,7 @@ import { loadSettings } from "../settings";
 import { FindPanel } from "./find";
 import { SHORTCUTS } from "./shortcuts";
 import { icon, ICONS } from "../ui/icons";
+import { setDocumentDir } from "../render/links";
 
 type Mode = "command" | "edit";
 
@@ -111,7 +112,9 @@ export class NotebookPanel {
   // ------------------------------------------------------------------ layout
 
   async start() {
+    setDocumentDir(this.dir);
     this.buildLayout();
+    window.setInterval(() => this.updateSaveState(), 30_000);
     document.title = `${this.name} - folio`;
     let model;
     try {
@@ -316,11 +319,11 @@ export class NotebookPanel {
           this.setMode("edit");
         } else if (i !== this.active) this.selectCell(i, false);
       },
-      onSelect: (cell) => {
+      onSelect: (cell, extend) => {
         // A click on the prompt, output or rendered markdown selects the cell in command mode.
         const i = this.cells.indexOf(cell);
         if (i < 0) return;
-        this.selectCell(i, false);
+        this.selectCell(i, extend);
         window.setTimeout(() => {
           if (!window.getSelection()?.toString()) this.enterCommandMode();
         }, 0);
@@ -823,8 +826,8 @@ export class NotebookPanel {
       cell.setExecutionCount(null);
       return;
     }
-    if (!this.kernel) {
-      toast("No kernel is running; start one from the Kernel menu.", "error");
+    if (!this.kernel || this.kernel.status === "dead") {
+      toast(this.kernel ? "The kernel is dead: restart it (Kernel → Restart kernel)." : "No kernel is running; start one from the Kernel menu.", "error");
       return;
     }
     cell.setRunState("queued");
@@ -1449,6 +1452,7 @@ export class NotebookPanel {
     }
     this.clearDraft();
     this.path = newPath;
+    setDocumentDir(this.dir);
     if (this.session) sessions.patch(this.session.id, { path: newPath, name: newName }).catch(() => {});
     history.replaceState(null, "", pageUrl("notebooks", newPath));
     this.updateSaveState();

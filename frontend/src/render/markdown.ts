@@ -19,6 +19,7 @@ import cpp from "highlight.js/lib/languages/cpp";
 import xml from "highlight.js/lib/languages/xml";
 import plaintext from "highlight.js/lib/languages/plaintext";
 import { sanitize } from "./sanitize";
+import { resolveLinks } from "./links";
 
 for (const [name, lang] of Object.entries({ python, javascript, typescript, bash, json, r, julia, sql, yaml, cpp, xml, plaintext })) {
   hljs.registerLanguage(name, lang);
@@ -53,6 +54,7 @@ export function renderMarkdownInto(el: HTMLElement, src: string) {
   el.querySelectorAll("h1,h2,h3,h4,h5,h6").forEach((h) => {
     if (!h.id) h.id = slug(h.textContent ?? "");
   });
+  resolveLinks(el);
   el.querySelectorAll("a[href]").forEach((a) => {
     const href = a.getAttribute("href") ?? "";
     if (/^https?:/i.test(href)) {
