@@ -410,3 +410,18 @@ def test_dark_theme_follows_the_system(browser, server) -> None:  # type: ignore
         assert bg == "rgb(30, 30, 30)"
     finally:
         ctx.close()
+
+
+def test_huge_output_is_truncated_with_show_all(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "huge.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "huge.ipynb")
+    run(page, "for i in range(30000):\n    print('line', i, 'x' * 20)")
+    c0 = cell(page, 0)
+    expect(c0.locator(".prompt")).to_have_text("[1]:", timeout=60_000)
+    show = c0.get_by_role("button", name=re.compile("Show all"))
+    expect(show).to_be_visible()
+    assert "line 29999" not in c0.locator(".output.stream").inner_text()
+    # Tall output scrolls inside the cell instead of pushing the notebook down.
+    expect(c0.locator(".output-row")).to_have_class(re.compile(r"\bscrolled\b"))
+    show.click()
+    expect(c0.locator(".output.stream")).to_contain_text("line 29999")

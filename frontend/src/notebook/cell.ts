@@ -54,6 +54,7 @@ export class CellView {
   private outputPlaceholder: HTMLElement;
   private outputPrompt: HTMLElement;
   startedAt = 0;
+  timer = 0; // the elapsed-time ticker while running
 
   constructor(json: CellJSON, host: CellHost, trusted: boolean) {
     this.host = host;

@@ -69,6 +69,9 @@ export class OutputArea {
       this.clearPending = true;
       return;
     }
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.dirtyStream = -1;
     this.clearPending = false;
     this.unregisterDisplays();
     this.outputs = [];
@@ -89,6 +92,27 @@ export class OutputArea {
     }
   }
 
+  private frame = 0;
+  private dirtyStream = -1;
+
+  private flushStream() {
+    this.frame = 0;
+    const i = this.dirtyStream;
+    this.dirtyStream = -1;
+    const o = this.outputs[i];
+    if (o?.output_type !== "stream") return;
+    o.text = fixConsole(this.rawStreams.get(i) ?? o.text);
+    this.renderOne(i, true);
+  }
+
+  /** Apply pending stream text now (before saving or reading outputs). */
+  flush() {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.flushStream();
+    }
+  }
+
   add(o: Output) {
     if (this.clearPending) this.clear(false);
     o = normalize(o);
@@ -97,8 +121,13 @@ export class OutputArea {
     if (o.output_type === "stream" && prev?.output_type === "stream" && prev.name === o.name) {
       const raw = (this.rawStreams.get(last) ?? prev.text) + o.text;
       this.rawStreams.set(last, raw);
-      prev.text = fixConsole(raw);
-      this.renderOne(last, true);
+      this.dirtyStream = last;
+      // Chatty streams arrive in many small chunks: fix up and re-render at most once per frame.
+      if (!this.frame) {
+        this.frame = requestAnimationFrame(() => this.flushStream());
+      }
+      this.onChange();
+      return;
     } else {
       this.outputs.push(o);
       if (o.output_type === "stream") {
@@ -126,6 +155,7 @@ export class OutputArea {
   }
 
   render() {
+    this.flush();
     this.el.replaceChildren();
     const n = Math.min(this.outputs.length, MAX_OUTPUTS_SHOWN);
     for (let i = 0; i < n; i++) this.renderOne(i, false);
@@ -202,6 +232,7 @@ export class OutputArea {
 
   /** The outputs as nbformat JSON (transient keys dropped). */
   toJSON(): any[] {
+    this.flush();
     return this.outputs.map((o) => {
       const c: any = { ...o };
       delete c.transient;

@@ -190,7 +190,12 @@ export class NotebookPanel {
 
   private buildToolbar(): HTMLElement {
     const b = (label: string, ic: keyof typeof ICONS, action: () => void, cls = "") =>
-      h("button", { class: "tb " + cls, type: "button", title: label, "aria-label": label, onclick: (ev: Event) => { action(); (ev.currentTarget as HTMLElement).blur(); this.container.focus(); } }, icon(ic));
+      h("button", { class: "tb " + cls, type: "button", title: label, "aria-label": label, onclick: (ev: Event) => {
+        const btn = ev.currentTarget as HTMLElement;
+        action();
+        // Back to command mode, unless the action put the focus somewhere (a dialog, the find box).
+        if (document.activeElement === btn || document.activeElement === document.body) this.container.focus({ preventScroll: true });
+      } }, icon(ic));
     this.typeSelect = h(
       "select",
       { class: "cell-type", "aria-label": "Cell type" },
@@ -832,11 +837,11 @@ export class NotebookPanel {
     }
     cell.setRunState("queued");
     this.markDirty();
-    let tick = 0;
+    window.clearInterval(cell.timer);
     let idleSeen = false;
     let replied = false;
     const finish = () => {
-      window.clearInterval(tick);
+      window.clearInterval(cell.timer);
       if (this.kernel) this.kernel.forget(msgId);
       this.running.delete(msgId);
       this.saveRunning();
@@ -852,7 +857,8 @@ export class NotebookPanel {
             if (msg.content.execution_state === "busy") {
               cell.setRunState("running");
               cell.startedAt = Date.now();
-              tick = window.setInterval(() => cell.setTiming(`${Math.round((Date.now() - cell.startedAt) / 1000)}s`), 1000);
+              window.clearInterval(cell.timer);
+              cell.timer = window.setInterval(() => cell.setTiming(`${Math.round((Date.now() - cell.startedAt) / 1000)}s`), 1000);
             } else if (msg.content.execution_state === "idle") {
               idleSeen = true;
               if (replied) finish();
@@ -865,7 +871,7 @@ export class NotebookPanel {
           cell.setRunState("idle");
           if (c.status === "aborted") cell.setExecutionCount(null);
           else cell.setExecutionCount(c.execution_count ?? null);
-          window.clearInterval(tick);
+          window.clearInterval(cell.timer);
           const secs = cell.startedAt ? (Date.now() - cell.startedAt) / 1000 : 0;
           const ok = c.status === "ok";
           cell.setTiming(c.status === "aborted" ? "aborted" : `${ok ? "✓" : "✗"} ${secs < 10 ? secs.toFixed(2) : secs.toFixed(1)}s`);
@@ -963,6 +969,7 @@ export class NotebookPanel {
 
   private resetRunning(note: string) {
     for (const cell of this.running.values()) {
+      window.clearInterval(cell.timer);
       cell.setRunState("idle");
       cell.outputs.cancelInput();
       cell.setTiming(note);
