@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import warnings
 
 import nbformat
 import pytest
@@ -122,3 +123,60 @@ def test_schema_invalid_notebook_is_refused_with_a_message() -> None:
     with pytest.raises(InvalidNotebook) as e:
         document.validate(nb)
     assert "metadata" in str(e.value)
+
+
+def _variants() -> list[tuple[str, dict]]:
+    base = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    code = {"cell_type": "code", "id": "c1", "metadata": {}, "source": "x", "outputs": [], "execution_count": None}
+    stream = {"output_type": "stream", "name": "stdout", "text": "hi"}
+    display = {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}}
+    out = [
+        ("valid code", [{**code, "outputs": [stream, display]}]),
+        ("valid markdown with attachments", [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": "",
+                                              "attachments": {"a.png": {"image/png": "QQ=="}}}]),
+        ("valid raw", [{"cell_type": "raw", "id": "r", "metadata": {"format": "text/x-python"}, "source": ["a"]}]),
+        ("code without outputs", [{k: v for k, v in code.items() if k != "outputs"}]),
+        ("unknown output type", [{**code, "outputs": [{"output_type": "nope"}]}]),
+        ("stream without name", [{**code, "outputs": [{"output_type": "stream", "text": "x"}]}]),
+        ("display_data with execution_count", [{**code, "outputs": [{**display, "execution_count": 1}]}]),
+        ("execute_result count is a string", [{**code, "outputs": [{"output_type": "execute_result", "data": {},
+                                                                   "metadata": {}, "execution_count": "1"}]}]),
+        ("error without traceback", [{**code, "outputs": [{"output_type": "error", "ename": "E", "evalue": "v"}]}]),
+        ("markdown with outputs", [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": "", "outputs": []}]),
+        ("bad id", [{**code, "id": "bad id!"}]),
+        ("unknown cell type", [{**code, "cell_type": "sql"}]),
+        ("output not an object", [{**code, "outputs": ["text"]}]),
+        ("cell not an object", ["cell"]),
+    ]
+    cases = [(name, {**base, "cells": cells}) for name, cells in out]
+    cases += [("top-level extra key", {**base, "extra": 1}), ("metadata not an object", {**base, "metadata": []}),
+              ("kernelspec without name", {**base, "metadata": {"kernelspec": {"display_name": "x"}}})]
+    return cases
+
+
+@pytest.mark.parametrize(("name", "nb"), _variants(), ids=[n for n, _ in _variants()])
+def test_fast_validation_agrees_with_nbformat(name: str, nb: dict) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.validate(copy.deepcopy(nb))
+        nbformat_ok = True
+    except Exception:
+        nbformat_ok = False
+    try:
+        document.validate(copy.deepcopy(nb))
+        ours_ok = True
+    except InvalidNotebook:
+        ours_ok = False
+    assert ours_ok == nbformat_ok
+    assert ours_ok == name.startswith("valid")
+
+
+def test_missing_and_duplicate_ids_are_repaired_like_nbformat() -> None:
+    nb = document.new_notebook()
+    nb["cells"] = [{"cell_type": "raw", "metadata": {}, "source": ""},
+                   {"cell_type": "raw", "id": "same", "metadata": {}, "source": ""},
+                   {"cell_type": "raw", "id": "same", "metadata": {}, "source": ""}]
+    document.validate(nb)
+    ids = [c["id"] for c in nb["cells"]]
+    assert all(ids) and len(set(ids)) == 3 and ids[1] == "same"

@@ -97,9 +97,9 @@ def atomic_write(
                 write_all(f, chunk)
 
 
-def atomic_copy(src: Path, dst: Path, *, exclusive: bool = False) -> None:
+def atomic_copy(src: Path, dst: Path, *, exclusive: bool = False, fsync: bool = True) -> None:
     """Copy the bytes of ``src`` over ``dst`` atomically (dst's mode kept if it exists)."""
     import shutil
 
-    with open(src, "rb") as fin, atomic_writer(dst, exclusive=exclusive) as fout:
-        shutil.copyfileobj(fin, fout, 1024 * 1024)
+    with open(src, "rb") as fin, atomic_writer(dst, exclusive=exclusive, fsync=fsync) as fout:
+        shutil.copyfileobj(fin, fout, 1024 * 1024)  # type: ignore[misc]

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import stat as st
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -68,6 +69,13 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _sha256_chunks(chunks: list[bytes]) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
 class _Writable:
     """``os.access(W_OK)`` answered from a stat result, saving one syscall per listed file."""
 
@@ -109,6 +117,8 @@ class LocalContents:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalContents:
+        # Compiling nbformat's schema takes about a second: do it now, in the background, not on the first save.
+        threading.Thread(target=document.warm_up, name="folio-nbschema", daemon=True).start()
         return cls(
             settings.root_dir,
             allow_hidden=settings.allow_hidden,
@@ -307,13 +317,14 @@ class LocalContents:
             model["hash"], model["hash_algorithm"] = _sha256(data), "sha256"
             return model
         pending = _HASHER.submit(_sha256, data) if len(data) >= _PARALLEL_HASH_MIN else None
-        try:
-            nb = document.parse(data, norm)
-        finally:
-            digest = pending.result() if pending is not None else _sha256(data)
-        if digest not in self._valid:
-            document.validate(nb, norm)
-            self._remember_valid(digest)
+        with document.gc_paused():
+            try:
+                nb = document.parse(data, norm)
+            finally:
+                digest = pending.result() if pending is not None else _sha256(data)
+            if digest not in self._valid:
+                document.validate(nb, norm)
+                self._remember_valid(digest)
         trusted = digest in self._trusted
         for cell in nb["cells"]:
             if cell.get("cell_type") == "code" and isinstance(cell.get("metadata"), dict):
@@ -404,15 +415,17 @@ class LocalContents:
     def _save_notebook(self, norm: str, os_path: Path, nb: Any, *, exclusive: bool = False) -> Model:
         if not isinstance(nb, dict):
             raise InvalidNotebook(norm, "the notebook content must be a JSON object")
-        document.validate(nb, norm)
-        trusted = _all_code_cells_trusted(nb)
-        try:
-            data = document.dumps(nb)
-        except ValueError as e:
-            raise InvalidNotebook(norm, f"cannot be written as JSON: {e}") from None
-        pending = _HASHER.submit(_sha256, data) if len(data) >= _PARALLEL_HASH_MIN else None
-        self._write(norm, os_path, data, exclusive=exclusive)
-        digest = pending.result() if pending is not None else _sha256(data)
+        with document.gc_paused():
+            document.validate(nb, norm)
+            trusted = _all_code_cells_trusted(nb)
+            try:
+                chunks = document.dumps_chunks(nb)
+            except ValueError as e:
+                raise InvalidNotebook(norm, f"cannot be written as JSON: {e}") from None
+        size = sum(map(len, chunks))
+        pending = _HASHER.submit(_sha256_chunks, chunks) if size >= _PARALLEL_HASH_MIN else None
+        self._write(norm, os_path, chunks, exclusive=exclusive)
+        digest = pending.result() if pending is not None else _sha256_chunks(chunks)
         self._remember_valid(digest)
         if trusted:
             self._trusted.add(digest)

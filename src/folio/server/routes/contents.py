@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from folio.contents.local import LocalContents
 from folio.errors import BadRequest, TooLarge
+from folio.notebook import document
 from folio.server.responses import dumps, json_response
 from folio.server.state import FolioState, get_state
 
@@ -202,8 +203,12 @@ async def get_contents(
     contents = _contents(state)
 
     def work() -> tuple[dict[str, Any], bytes]:
-        model = contents.get(path, content=want_content, type=type, format=format, hash=want_hash)
-        return model, dumps(model)
+        # The GC stays paused until the big model is freed again, so no collection ever walks it.
+        with document.gc_paused():
+            model = contents.get(path, content=want_content, type=type, format=format, hash=want_hash)
+            body = dumps(model)
+            model["content"] = None
+            return model, body
 
     model, body = await _run(work)
     return _model_response(state, model, location=False, body=body)
@@ -213,12 +218,18 @@ async def get_contents(
             openapi_extra=_body_doc(SaveBody))
 async def save_contents(path: str, request: Request, state: FolioState = Depends(get_state)) -> Response:
     """Save (200) or create (201) a file, notebook or directory; chunked uploads with ``chunk``."""
-    body = await _json_body(request, state)
+    raw = await read_body(request, state.settings.max_body_size)
     contents = _contents(state)
-    if not body:
-        model = await _run(contents.new_untitled, path)
-        return _model_response(state, model, 201)
-    model, created = await _run(contents.save, body, path)
+
+    def work() -> tuple[dict[str, Any], bool]:
+        # Parse and save in one worker call with the GC paused; the parsed body is garbage when it returns.
+        with document.gc_paused():
+            body = parse_json(raw)
+            if not body:
+                return contents.new_untitled(path), True
+            return contents.save(body, path)
+
+    model, created = await _run(work)
     return _model_response(state, model, 201 if created else 200)
 
 
