@@ -36,7 +36,8 @@ from pathlib import Path
 import httpx
 import orjson
 import psutil
-from serverbench.runners import BenchError, DirectKernel, ServerKernel, check
+from serverbench import rawhttp
+from serverbench.runners import BenchError, DirectKernel, ServerKernel
 from serverbench.servers import Server, isolated_env, start_folio, start_jupyter_server
 from serverbench.workloads import (
     BIG_PRINT_CODE,
@@ -119,6 +120,15 @@ class Results:
     def note(self, text: str) -> None:
         print(f"  note: {text}", flush=True)
         self.notes.append(text)
+
+
+async def raw(base: str, method: str, path: str, headers: dict[str, str], body: bytes = b"",
+              params: dict[str, str] | None = None, ok: tuple[int, ...] = (200,)) -> rawhttp.Response:
+    """One bare HTTP request off the event loop (see serverbench/rawhttp.py for why not httpx)."""
+    r = await asyncio.to_thread(rawhttp.request, base, method, path, headers, body, params)
+    if r.status not in ok:
+        raise BenchError(f"{method} /{path} -> {r.status} {r.body[:200].decode(errors='replace')}")
+    return r
 
 
 def pct(values: list[float], q: float) -> float:
@@ -380,26 +390,27 @@ class Bench:
         for mb in sizes:
             body, ncells = bodies[mb]
             for t in self.targets():
-                http = self.http[t]
+                srv = self.servers[t]
                 path = f"api/contents/nb{mb}mb.ipynb"
 
-                async def run(http=http, path=path, body=body, ncells=ncells, t=t, mb=mb) -> None:  # type: ignore[no-untyped-def]
-                    hdr = {"Content-Type": "application/json"}
+                async def run(srv=srv, path=path, body=body, ncells=ncells, t=t, mb=mb) -> None:  # type: ignore[no-untyped-def]
+                    hdr = {**srv.headers, "Content-Type": "application/json"}
                     # The first save creates the file (and jupyter_server's first checkpoint); not measured.
-                    check(await http.put(path, content=body, headers=hdr), 200, 201)
+                    await raw(srv.url, "PUT", path, hdr, body, ok=(200, 201))
                     saves, opens = [], []
                     for _ in range(self.args.reps):
                         t0 = time.perf_counter()
-                        check(await http.put(path, content=body, headers=hdr), 200, 201)
+                        await raw(srv.url, "PUT", path, hdr, body, ok=(200, 201))
                         saves.append((time.perf_counter() - t0) * 1000)
                         t0 = time.perf_counter()
-                        r = check(await http.get(path, params={"content": "1", "type": "notebook"}), 200)
+                        r = await raw(srv.url, "GET", path, srv.headers, params={"content": "1", "type": "notebook"})
                         opens.append((time.perf_counter() - t0) * 1000)
-                    model = await asyncio.to_thread(orjson.loads, r.content)
+                    model = await asyncio.to_thread(orjson.loads, r.body)
                     if len(model["content"]["cells"]) != ncells:
                         raise BenchError(f"opened notebook has {len(model['content']['cells'])} cells, saved {ncells}")
                     self.res.set(f"save{mb}", t, statistics.median(saves))
                     self.res.set(f"open{mb}", t, statistics.median(opens))
+                    self.res.raw.setdefault("save_open_ms", {})[f"{t} {mb}MB"] = {"save": saves, "open": opens}
 
                 await self.guarded([f"save{mb}", f"open{mb}"], t, 180, run)
                 gc.collect()
@@ -409,19 +420,21 @@ class Bench:
         self.res.row("list", "list", f"GET /api/contents/dir ({n:,} files), median", "ms", target="< 150 ms",
                      judge=lambda f, js, d: f < 150)
         for t in self.targets():
-            await asyncio.to_thread(make_folder, self.servers[t].root / "dir5000", n)
-            http = self.http[t]
+            srv = self.servers[t]
+            await asyncio.to_thread(make_folder, srv.root / "dir5000", n)
 
-            async def run(http=http, t=t) -> None:  # type: ignore[no-untyped-def]
-                r = check(await http.get("api/contents/dir5000"), 200)  # warm the OS caches
-                if len(r.json()["content"]) != n:
-                    raise BenchError(f"listing has {len(r.json()['content'])} entries, expected {n}")
+            async def run(srv=srv, t=t) -> None:  # type: ignore[no-untyped-def]
+                r = await raw(srv.url, "GET", "api/contents/dir5000", srv.headers)  # warms the OS caches
+                entries = orjson.loads(r.body)["content"]
+                if len(entries) != n:
+                    raise BenchError(f"listing has {len(entries)} entries, expected {n}")
                 times = []
                 for _ in range(max(5, self.args.reps * 2)):
                     t0 = time.perf_counter()
-                    check(await http.get("api/contents/dir5000"), 200)
+                    await raw(srv.url, "GET", "api/contents/dir5000", srv.headers)
                     times.append((time.perf_counter() - t0) * 1000)
                 self.res.set("list", t, statistics.median(times))
+                self.res.raw.setdefault("list_ms", {})[t] = times
 
             await self.guarded(["list"], t, 120, run)
 
@@ -474,7 +487,11 @@ class Bench:
                 client_cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
                 # If this approaches `total`, the measuring client (not the server) is the bottleneck.
                 self.res.raw.setdefault("concurrent_client_cpu_s", {})[t] = {"client_cpu": client_cpu, "wall": total}
-                print(f"  {t}: {total:.2f} s wall, benchmark client used {client_cpu:.2f} s CPU", flush=True)
+                self.res.note(f"{t}: concurrent cells took {total:.2f} s wall; the benchmark client used "
+                              f"{client_cpu:.2f} s CPU meanwhile (of {2 * total:.1f} s available on 2 cores)"
+                              if os.cpu_count() == 2 else
+                              f"{t}: concurrent cells took {total:.2f} s wall; the benchmark client used "
+                              f"{client_cpu:.2f} s CPU meanwhile")
                 errors = bad + (nk * ncells - len(lat))
                 self.res.set("conc_total", t, total)
                 self.res.set("conc_p50", t, pct(lat, 50))
@@ -623,10 +640,13 @@ def main(argv: list[str] | None = None) -> int:
         print("\nnotes:")
         for n in res.notes:
             print(f"  - {n}")
-    fails = [f"{r.label}" for r in res.rows.values() if isinstance(r.values.get(FOLIO), Fail)]
-    if fails:
-        print("\nfolio FAILED: " + "; ".join(f"{r.label}: {r.values[FOLIO].reason}"  # type: ignore[union-attr]
-                                            for r in res.rows.values() if isinstance(r.values.get(FOLIO), Fail)))
+    by_reason: dict[str, list[str]] = {}
+    for r in res.rows.values():
+        v = r.values.get(FOLIO)
+        if isinstance(v, Fail):
+            by_reason.setdefault(v.reason, []).append(r.case)
+    for reason, cases in by_reason.items():
+        print(f"\nfolio FAILED {', '.join(dict.fromkeys(cases))}: {reason}")
     print(f"\n({elapsed:.0f} s)")
     argv_shown = sys.argv[1:] if argv is None else argv
     command = shlex.join(["python", "bench/bench_server.py", *argv_shown])
