@@ -107,6 +107,7 @@ class Settings(BaseSettings):
         32 * MiB, ge=0, description="Largest total output of one cell kept in a saved notebook (0: no limit).")
     output_overflow_files: bool = Field(
         True, description="Keep each cut output whole in a file next to the notebook, linked from the notice.")
+    metrics_enabled: bool = Field(True, description="Collect and serve Prometheus metrics at /metrics.")
     metrics_token: str | None = Field(
         None, description="A separate token a Prometheus scraper may use for /metrics (Bearer or token header).")
     metrics_port: int | None = Field(

@@ -186,7 +186,8 @@ class KernelRegistry:
             buffer_max_bytes=self.settings.ws_buffer_max_bytes,
             buffer_ttl=self.settings.ws_buffer_ttl,
             on_iopub=lambda m: self._track(mk, m),
-            on_execute_reply=lambda status, secs: self._cell_done(mk, status, secs),
+            on_execute_reply=(lambda status, secs: self._cell_done(mk, status, secs))
+            if self.settings.metrics_enabled else None,
         )
         mk.bridge.open()
         self.limits.apply(kid, mk.pid)

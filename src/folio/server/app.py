@@ -103,7 +103,8 @@ def create_app(settings: Settings) -> FastAPI:
             allow_headers=["accept", "content-type", "authorization", "x-xsrftoken"],
             allow_credentials=settings.allow_origin != "*",
         )
-    app.add_middleware(AccessLogMiddleware, metrics=metrics)
+    if settings.metrics_enabled or settings.log_level in ("debug", "info"):
+        app.add_middleware(AccessLogMiddleware, metrics=metrics if settings.metrics_enabled else None)
     return app
 
 

@@ -102,3 +102,10 @@ def test_ready_fails_when_root_is_not_writable(server_factory, tmp_path):  # typ
         s = server_factory(root=root)
     r = httpx.get(s.url + "api/ready")
     assert r.status_code == 503 and r.json()["status"] == "not ready"
+
+
+def test_metrics_can_be_turned_off(server_factory):  # type: ignore[no-untyped-def]
+    s = server_factory(env={"FOLIO_METRICS_ENABLED": "false"})
+    with s.client() as c:
+        assert c.get("metrics").status_code == 404
+        assert c.get("api/status").status_code == 200

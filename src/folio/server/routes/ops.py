@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
+from folio.errors import NotFound
 from folio.server.responses import json_response
 from folio.server.state import FolioState, get_state
 
@@ -19,6 +20,8 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/metrics", summary="Prometheus metrics (token, or the separate metrics_token)")
 async def metrics(state: FolioState = Depends(get_state)) -> Response:
+    if not state.settings.metrics_enabled:
+        raise NotFound("Metrics are turned off (metrics_enabled = false)")
     body = await anyio.to_thread.run_sync(generate_latest, state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
