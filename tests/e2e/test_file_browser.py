@@ -121,3 +121,20 @@ def test_upload_by_button_and_drop_and_download(page: Page, server, tmp_path) ->
     dl = info.value
     assert dl.suggested_filename == "large.bin"
     assert open(dl.path(), "rb").read() == payload
+
+
+def test_under_a_base_url(page: Page, server_factory) -> None:  # type: ignore[no-untyped-def]
+    srv = server_factory("--base-url", "/jp/")
+    assert srv.url.endswith("/jp/")
+    page.goto(f"{srv.url}tree?token={srv.token}")
+    page.get_by_role("button", name="New ▾").click()
+    page.get_by_role("menuitem", name="Python 3 (ipykernel)").click()
+    expect(page).to_have_url(re.compile(r"/jp/notebooks/Untitled\.ipynb$"))
+    expect(page.locator("#kernel-status")).to_have_attribute("data-status", "idle", timeout=60_000)
+    page.locator(".cell.active .cm-content").click()
+    page.keyboard.insert_text("3 + 4")
+    page.keyboard.press("Shift+Enter")
+    expect(page.locator(".output.execute-result")).to_have_text("7")
+    page.get_by_role("link", name="File browser").click()
+    expect(page).to_have_url(re.compile(r"/jp/tree$"))
+    expect(row(page, "Untitled.ipynb")).to_be_visible()

@@ -425,3 +425,46 @@ def test_huge_output_is_truncated_with_show_all(page: Page, server) -> None:  # 
     expect(c0.locator(".output-row")).to_have_class(re.compile(r"\bscrolled\b"))
     show.click()
     expect(c0.locator(".output.stream")).to_contain_text("line 29999")
+
+
+def test_editor_highlighting_indent_brackets_multicursor(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "editor.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "editor.ipynb")
+    ed = active_editor(page)
+    ed.click()
+    page.keyboard.type("def f(x):")
+    page.keyboard.press("Enter")
+    page.keyboard.type("return x")
+    source = page.evaluate("window.folio.cells[0].source")
+    assert source == "def f(x):\n    return x", source
+    expect(ed.locator(".tok-keyword").first).to_have_text("def")
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")  # just after ')'
+    expect(ed.locator(".cm-matchingBracket")).to_have_count(2)
+    set_code(page, "foo\nfoo")
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Control+d")
+    page.keyboard.press("Control+d")
+    page.keyboard.type("bar")
+    assert page.evaluate("window.folio.cells[0].source") == "bar\nbar"
+
+
+def test_revert_to_checkpoint(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "cp.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "cp.ipynb")
+    set_code(page, "checkpointed = True")
+    page.keyboard.press("Control+s")  # save and checkpoint
+    expect(page).to_have_title(re.compile(r"^cp\.ipynb"))
+    page.wait_for_timeout(300)
+    set_code(page, "later = True")
+    page.keyboard.press("Escape")
+    page.evaluate("window.folio.save({auto: true})")  # autosave: no new checkpoint
+    expect(page).to_have_title(re.compile(r"^cp\.ipynb"))
+    page.get_by_role("menuitem", name="File").click()
+    page.get_by_role("menuitem", name="Revert to checkpoint…").click()
+    dlg = page.get_by_role("dialog", name="Revert to checkpoint")
+    dlg.get_by_role("button", name="Revert").click()
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("checkpointed = True")
+    with server.client() as c:
+        assert c.get("api/contents/cp.ipynb").json()["content"]["cells"][0]["source"] == "checkpointed = True"
