@@ -95,3 +95,24 @@ def test_sigterm_stops_the_server_and_its_kernels(tmp_path):
     assert s.proc.returncode in (0, -15) and "server stopped" in s.log()
     gone, alive = psutil.wait_procs(kids, timeout=10)
     assert not alive, f"kernels left running: {alive}"
+
+
+def test_logs_are_json_lines_with_request_ids_and_no_secrets(tmp_path):
+    import json
+
+    s = start_server(tmp_path, token="very-secret-token-123")
+    try:
+        httpx.get(s.url + "api/status?token=very-secret-token-123")
+        httpx.get(s.url + "api/kernels", headers={"Authorization": "token wrong-guess"})
+        k = httpx.post(s.url + "api/kernels", headers={"Authorization": "token very-secret-token-123"}).json()
+        httpx.delete(s.url + f"api/kernels/{k['id']}", headers={"Authorization": "token very-secret-token-123"})
+    finally:
+        s.stop()
+    records = [json.loads(line) for line in s.log_lines if line.startswith("{")]
+    access = [r for r in records if r["logger"] == "folio.access"]
+    assert any(r["route"] == "/api/status" and r["status"] == 200 and r["request_id"] and r.get("user")
+               for r in access)
+    assert any(r["msg"] == "kernel started" and r["kernel_id"] == k["id"] for r in records)
+    assert any(r["msg"].startswith("auth failure") for r in records)
+    # The start banner prints the login URL once, on purpose; no log record carries the token.
+    assert "very-secret-token-123" not in json.dumps(records)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from folio.auth import TokenAuth
+from folio.observability.logging import log_context
 from folio.server.responses import dumps
 
 log = logging.getLogger("folio.auth")
@@ -148,6 +149,9 @@ class AuthMiddleware:
                     return await self._deny(scope, receive, send, 403, "XSRF cookie does not match POST argument")
 
         scope.setdefault("state", {})["auth"] = how
+        ctx = log_context.get()
+        if ctx is not None:
+            ctx["user"] = self.auth.user.username
         if how == "token-query" and not is_ws:
             cookie = (f"{cname}={self.auth.make_cookie()}; HttpOnly; Path={self.base or '/'}; SameSite=Lax; "
                       f"Max-Age={30 * 86400}")

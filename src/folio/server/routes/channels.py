@@ -23,6 +23,7 @@ from folio.kernels.wire import (
     to_legacy,
     to_v1,
 )
+from folio.observability.logging import log_context
 from folio.server.responses import dumps
 
 log = logging.getLogger("folio.ws")
@@ -44,6 +45,7 @@ async def channels(ws: WebSocket, kernel_id: str, session_id: str | None = None)
         await ws.send_denial_response(Response(dumps({"message": str(e), "reason": None}), 500,
                                                media_type="application/json"))
         return
+    log_context.set({"kernel_id": kernel_id, "session_id": session_id, "user": state.auth.user.username})
     v1 = V1_PROTOCOL in ws.scope.get("subprotocols", [])
     await ws.accept(subprotocol=V1_PROTOCOL if v1 else None)
     client = Client(session_id or str(uuid.uuid4()), "v1" if v1 else "legacy")
