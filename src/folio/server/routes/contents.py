@@ -225,9 +225,12 @@ async def save_contents(path: str, request: Request, state: FolioState = Depends
         # Parse and save in one worker call with the GC paused; the parsed body is garbage when it returns.
         with document.gc_paused():
             body = parse_json(raw)
-            if not body:
-                return contents.new_untitled(path), True
-            return contents.save(body, path)
+            try:
+                if not body:
+                    return contents.new_untitled(path), True
+                return contents.save(body, path)
+            finally:
+                del body  # freed while the GC is still paused
 
     model, created = await _run(work)
     return _model_response(state, model, 201 if created else 200)
