@@ -16,7 +16,7 @@ Examples:
   folio convert report.ipynb --to html --no-input    # a report without code
   folio convert *.ipynb --to markdown --output-dir docs/   # images go to NAME_files/
   folio convert etl.ipynb --to script                # etl.py (extension from the kernel language)
-  folio convert report.ipynb --to pdf                # needs Chromium (playwright) or xelatex
+  folio convert report.ipynb --to pdf                # needs Chromium (+ playwright) or xelatex
   folio convert report.ipynb --to html --execute -p year 2024
 
 \b
@@ -40,28 +40,76 @@ def _exporter(to: str) -> Any:
     return exp
 
 
-def _pdf_exporter() -> Any:
-    """Chromium through playwright if it can launch, else LaTeX if xelatex is installed, else a clear error."""
-    try:
+def _system_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class _ChromiumPDF:
+    """nbconvert's webpdf template, printed by a system Chromium through playwright (WebPDFExporter only
+    launches playwright's own browser build, which is often not installed where a distribution Chromium is)."""
+
+    def __init__(self, executable: str) -> None:
+        from nbconvert import HTMLExporter
+
+        self.executable = executable
+        self.html = HTMLExporter(template_name="webpdf")
+        self.exclude_input = self.exclude_input_prompt = self.exclude_output_prompt = False
+        self.template_name = "webpdf"
+
+    def from_notebook_node(self, nb: Any, resources: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+        import tempfile
+
         from playwright.sync_api import sync_playwright
 
-        with sync_playwright() as p:
-            browser = p.chromium.launch()
-            browser.close()
-        from nbconvert import WebPDFExporter
+        for k in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "template_name"):
+            setattr(self.html, k, getattr(self, k))
+        body, res = self.html.from_notebook_node(nb, resources=resources)
+        with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8", delete=False) as f:
+            f.write(body)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=self.executable, args=["--no-sandbox"])
+                page = browser.new_page()
+                page.emulate_media(media="print")
+                page.goto(Path(f.name).as_uri(), wait_until="networkidle")
+                pdf = page.pdf(print_background=True, prefer_css_page_size=True)
+                browser.close()
+        finally:
+            Path(f.name).unlink(missing_ok=True)
+        res["output_extension"] = ".pdf"
+        return pdf, res
 
-        return WebPDFExporter()
-    except Exception as e:  # playwright missing, or its browser not installed
-        chromium_problem = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+
+def _pdf_exporter() -> Any:
+    """Chromium through playwright (its own build, else the system's), else LaTeX, else a clear error."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        chromium_problem = "playwright is not installed"
+    else:
+        try:
+            with sync_playwright() as p:
+                p.chromium.launch().close()
+            from nbconvert import WebPDFExporter
+
+            return WebPDFExporter()
+        except Exception as e:  # playwright's browser build is not installed
+            chromium_problem = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        system = _system_chromium()
+        if system:
+            return _ChromiumPDF(system)
     if shutil.which("xelatex"):
         from nbconvert import PDFExporter
 
         return PDFExporter()
     raise ToolError(
-        "PDF needs a renderer and none is installed. Either install Chromium for playwright "
-        "('pip install playwright && playwright install chromium') or a TeX distribution with xelatex "
-        f"(e.g. 'apt-get install texlive-xetex'). Meanwhile '--to html' gives the same report. "
-        f"(Chromium: {chromium_problem})",
+        "PDF needs a renderer and none is installed. Either install Chromium (e.g. 'apt-get install chromium', "
+        "with 'pip install playwright') or a TeX distribution with xelatex (e.g. 'apt-get install "
+        f"texlive-xetex'). Meanwhile '--to html' gives the same report. (Chromium: {chromium_problem})",
         exit_code=1,
     )
 

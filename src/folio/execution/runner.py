@@ -25,6 +25,7 @@ from folio.execution import params as params_mod
 from folio.execution.envinfo import environment_info
 from folio.execution.pool import KernelHandle, KernelPool
 from folio.execution.record import CellError, CellRecord, RunRecord, now_iso
+from folio.kernels import launch
 from folio.notebook.nbio import atomic_write_text, dumps_notebook, read_notebook
 
 EnvMode = Literal["inline", "sidecar", "none"]
@@ -205,15 +206,18 @@ async def arun_notebook(
     record.status = "running"
     handle: KernelHandle | None = None
     kill_kernel = False
+    # Listing installed packages takes a few hundred ms: do it in a thread while the kernel starts.
+    env_job = asyncio.ensure_future(asyncio.to_thread(_environment, name)) if environment != "none" else None
     try:
         handle = await pool.acquire(name, cwd)
         _describe_kernel(nb, record, handle)
-        if environment != "none":
-            argv = handle.km.kernel_spec.argv if handle.km.kernel_spec else None
-            record.environment = environment_info(argv, include_packages=environment == "inline")
+        if env_job is not None:
+            info = await env_job
+            record.environment = info if environment == "inline" else {k: v for k, v in info.items()
+                                                                         if k != "packages"}
             if environment == "sidecar" and out_path is not None:
-                pk = environment_info(argv)["packages"]
-                atomic_write_text(out_path.with_name(out_path.name + ".packages.txt"), "\n".join(pk) + "\n")
+                text = "\n".join(info.get("packages", [])) + "\n"
+                await asyncio.to_thread(atomic_write_text, out_path.with_name(out_path.name + ".packages.txt"), text)
         if progress:
             progress.run_started(record)
         await saver.flush()
@@ -268,6 +272,14 @@ async def arun_notebook(
         if progress:
             progress.run_finished(record)
     return RunResult(nb, record)
+
+
+def _environment(kernel_name: str) -> dict[str, Any]:
+    try:
+        argv = launch.kernel_spec_manager().get_kernel_spec(kernel_name).argv
+    except Exception:  # an unknown spec fails later, at start, with a better message
+        argv = None
+    return environment_info(argv)
 
 
 def _describe_kernel(nb: nbformat.NotebookNode, record: RunRecord, handle: KernelHandle) -> None:
