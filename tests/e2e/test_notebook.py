@@ -47,7 +47,8 @@ def test_plot_traceback_markdown_math(page: Page, server) -> None:  # type: igno
     command_mode(page)
     page.keyboard.press("m")
     page.keyboard.press("Enter")
-    set_code(page, "# Euler\n\nIdentity: $e^{i\\pi} + 1 = 0$\n\n$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n\n```python\nx = 1\n```")
+    set_code(page, "# Euler\n\nIdentity: $e^{i\\pi} + 1 = 0$\n\n"
+                   "$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n\n```python\nx = 1\n```")
     page.keyboard.press("Shift+Enter")
     md = cell(page, 2).locator(".rendered-md")
     expect(md.locator("h1")).to_have_text("Euler")
@@ -247,10 +248,12 @@ def test_external_change_warning(page: Page, server) -> None:  # type: ignore[no
 
 
 def test_untrusted_scripts_do_not_run_until_trusted(page: Page, server) -> None:  # type: ignore[no-untyped-def]
-    html = '<div id="marker">static html</div><script>window.__folio_pwned = true; document.getElementById("marker").textContent = "script ran";</script>'
+    html = ('<div id="marker">static html</div><script>window.__folio_pwned = true; '
+            'document.getElementById("marker").textContent = "script ran";</script>')
     out = {"output_type": "display_data", "data": {"text/html": html, "text/plain": "<HTML>"}, "metadata": {}}
     svg = {"output_type": "display_data", "metadata": {},
-           "data": {"image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>window.__svg_pwned=1</script><rect width="10" height="10"/></svg>'}}
+           "data": {"image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                                     '<script>window.__svg_pwned=1</script><rect width="10" height="10"/></svg>'}}
     put_notebook(server, "untrusted.ipynb", notebook_json(code_cell("display(HTML(...))", [out, svg], 1)))
     open_notebook(page, server, "untrusted.ipynb")
     marker = page.locator("#marker")

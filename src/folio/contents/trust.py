@@ -58,9 +58,7 @@ class TrustStore:
         except (OSError, sqlite3.Error):
             self.secret = secrets.token_bytes(32)
             self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS trusted (signature TEXT PRIMARY KEY, last_seen REAL NOT NULL)"
-        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS trusted (signature TEXT PRIMARY KEY, last_seen REAL NOT NULL)")
 
     def _sign(self, digest: str) -> str:
         return hmac.new(self.secret, digest.encode("ascii"), hashlib.sha256).hexdigest()

@@ -5,9 +5,11 @@ Registered before the contents router, whose ``/api/contents/{path}`` routes wou
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -15,7 +17,17 @@ from folio.contents.trust import TrustStore
 from folio.errors import BadRequest
 from folio.server.state import FolioState, get_state
 
-router = APIRouter(tags=["contents"])
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # FastAPI merges an included router's lifespan into the app's: the record is live before any request.
+    state = getattr(app.state, "folio", None)
+    if state is not None:
+        trust_store(state)
+    yield
+
+
+router = APIRouter(tags=["contents"], lifespan=_lifespan)
 
 
 def trust_store(state: FolioState) -> Any:

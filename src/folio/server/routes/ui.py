@@ -52,9 +52,6 @@ def render_page(request: Request, state: FolioState) -> Response:
             "Run <code>scripts/build-frontend</code> (needs node) or install folio from a wheel.</p>",
             status_code=500,
         )
-    from folio.server.routes.trust import trust_store
-
-    trust_store(state)  # make the persistent trust record live before the page asks for notebooks
     how = request.scope.get("state", {}).get("auth")
     config = {
         "baseUrl": base,
