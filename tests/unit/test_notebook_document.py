@@ -180,3 +180,13 @@ def test_missing_and_duplicate_ids_are_repaired_like_nbformat() -> None:
     document.validate(nb)
     ids = [c["id"] for c in nb["cells"]]
     assert all(ids) and len(set(ids)) == 3 and ids[1] == "same"
+
+
+def test_old_minor_saved_as_is(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from folio.contents.local import LocalContents
+
+    c = LocalContents(tmp_path)
+    nb = {"cells": [{"cell_type": "raw", "metadata": {}, "source": "x"}], "metadata": {}, "nbformat": 4,
+          "nbformat_minor": 4}
+    c.save({"type": "notebook", "content": nb}, "old.ipynb")
+    assert json.loads((tmp_path / "old.ipynb").read_text()) == {**nb, "cells": [{**nb["cells"][0], "source": ["x"]}]}

@@ -11,6 +11,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,3 +104,48 @@ def atomic_copy(src: Path, dst: Path, *, exclusive: bool = False, fsync: bool = 
 
     with open(src, "rb") as fin, atomic_writer(dst, exclusive=exclusive, fsync=fsync) as fout:
         shutil.copyfileobj(fin, fout, 1024 * 1024)  # type: ignore[misc]
+
+
+class StagedWrite:
+    """An atomic write whose bytes go to disk (temp file, fsync) in the background while the caller does other
+    work, e.g. validating what it is writing; then ``commit()`` renames it into place or ``abort()`` drops it."""
+
+    def __init__(self, path: Path, chunks: list[bytes], executor: Executor, *, exclusive: bool = False) -> None:
+        self.target = _real_target(path)
+        self.tmp = temp_path_for(self.target)
+        self.exclusive = exclusive
+        self._mode = _mode_for(self.target)
+        self._done: Future[None] = executor.submit(self._write, chunks)
+
+    def _write(self, chunks: list[bytes]) -> None:
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            with os.fdopen(fd, "wb", buffering=0) as f:
+                for chunk in chunks:
+                    write_all(f, chunk)  # type: ignore[arg-type]
+                os.fsync(f.fileno())
+            os.chmod(self.tmp, self._mode)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+            raise
+
+    def commit(self) -> None:
+        self._done.result()
+        try:
+            if self.exclusive:
+                os.link(self.tmp, self.target)
+                os.unlink(self.tmp)
+            else:
+                os.replace(self.tmp, self.target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+            raise
+        fsync_dir(self.target.parent)
+
+    def abort(self) -> None:
+        with contextlib.suppress(BaseException):
+            self._done.result()
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)

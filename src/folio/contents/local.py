@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from folio.contents import checkpoints, paths
-from folio.contents.atomic import _UMASK, TEMP_PREFIX, atomic_copy, atomic_write, fsync_dir, is_temp_name
+from folio.contents.atomic import (
+    _UMASK,
+    TEMP_PREFIX,
+    StagedWrite,
+    atomic_copy,
+    atomic_write,
+    fsync_dir,
+    is_temp_name,
+)
 from folio.errors import BadRequest, FileExists, Forbidden, InvalidNotebook, NoSuchCheckpoint, NoSuchFile
 from folio.notebook import document
 from folio.settings import Settings
@@ -42,6 +50,7 @@ _COPY_PAT = re.compile(r"\-Copy\d*\.")
 _UPLOAD_TAG = "upload-"
 # Hashing a big file runs beside parsing it: hashlib releases the GIL, so the two use both cores.
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="folio-hash")
+_IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="folio-write")
 _PARALLEL_HASH_MIN = 1 << 20
 
 
@@ -416,16 +425,36 @@ class LocalContents:
         if not isinstance(nb, dict):
             raise InvalidNotebook(norm, "the notebook content must be a JSON object")
         with document.gc_paused():
-            document.validate(nb, norm)
+            minor = nb.get("nbformat_minor")
+            if nb.get("nbformat") == 4 and type(minor) is int and minor >= 5 and isinstance(nb.get("cells"), list):
+                document.repair_ids(nb["cells"])  # before serializing: validation would repair them anyway
             trusted = _all_code_cells_trusted(nb)
             try:
                 chunks = document.dumps_chunks(nb)
             except ValueError as e:
+                document.validate(nb, norm)  # the schema's complaint is the better message
                 raise InvalidNotebook(norm, f"cannot be written as JSON: {e}") from None
-        size = sum(map(len, chunks))
-        pending = _HASHER.submit(_sha256_chunks, chunks) if size >= _PARALLEL_HASH_MIN else None
-        self._write(norm, os_path, chunks, exclusive=exclusive)
+            # The bytes go to disk (and get hashed) on other threads while this one validates: the rename only
+            # happens for a valid notebook, so an invalid one never touches the file.
+            size = sum(map(len, chunks))
+            pending = _HASHER.submit(_sha256_chunks, chunks) if size >= _PARALLEL_HASH_MIN else None
+            try:
+                stage = StagedWrite(os_path, chunks, _IO, exclusive=exclusive)
+            except PermissionError:
+                raise Forbidden(f"Permission denied: {norm}") from None
+            try:
+                document.validate(nb, norm)
+            except BaseException:
+                stage.abort()
+                raise
+        try:
+            stage.commit()
+        except PermissionError:
+            raise Forbidden(f"Permission denied: {norm}") from None
+        except IsADirectoryError:
+            raise BadRequest(f"{norm} is a directory", reason="bad type") from None
         digest = pending.result() if pending is not None else _sha256_chunks(chunks)
+        del chunks
         self._remember_valid(digest)
         if trusted:
             self._trusted.add(digest)

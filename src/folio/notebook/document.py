@@ -255,7 +255,7 @@ def _fast_validate(nb: Notebook) -> bool:
     if compiled is None or not isinstance(cells, list):
         return False
     top, per_cell, per_output = compiled
-    _repair_ids(cells)
+    repair_ids(cells)
     try:
         top(nb)
         for cell in cells:
@@ -275,8 +275,8 @@ def _fast_validate(nb: Notebook) -> bool:
     return True
 
 
-def _repair_ids(cells: list[Any]) -> None:
-    # What nbformat.validate's normalization does for 4.5: missing ids filled in, duplicates replaced.
+def repair_ids(cells: list[Any]) -> None:
+    """What nbformat.validate's normalization does for 4.5: missing cell ids filled in, duplicates replaced."""
     from nbformat.corpus.words import generate_corpus_id
 
     seen: set[Any] = set()
