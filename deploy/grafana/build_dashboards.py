@@ -106,7 +106,7 @@ def availability(window: str) -> str:
     """1 - failures/attempts over a fixed window, straight from the counters (no recording rule that long)."""
     fail = f"sum(increase({sel('folio_kernel_start_failures_total')}[{window}]))"
     att = f"sum(increase({sel('folio_kernel_start_attempts_total')}[{window}]))"
-    return f"1 - (({fail} or vector(0)) / {att})"
+    return f"1 - (({fail} or vector(0)) / ({att} > 0))"
 
 
 AVAILABILITY_STEPS = thresholds(("red", None), ("orange", 0.99), ("green", SLO))
@@ -117,7 +117,7 @@ AVAILABILITY_STEPS = thresholds(("red", None), ("orange", 0.99), ("green", SLO))
 
 def executive() -> tuple[dict, list[dict]]:
     budget = (f"1 - ((sum(increase({sel('folio_kernel_start_failures_total')}[30d])) or vector(0))"
-              f" / sum(increase({sel('folio_kernel_start_attempts_total')}[30d]))) / (1 - {SLO})")
+              f" / (sum(increase({sel('folio_kernel_start_attempts_total')}[30d])) > 0)) / (1 - {SLO})")
     panels = [
         row("Kernel availability (SLO: 99.5% of kernel starts succeed over 30 days)"),
         stat("Kernel availability, 30 days", availability("30d"), "percentunit", decimals=3,

@@ -4,6 +4,7 @@ metrics token, evaluates folio-rules.yml, and answers the kernel-availability SL
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import socket
@@ -55,10 +56,12 @@ class Prometheus:
         return body["data"]["result"]
 
     def scalar(self, expr: str) -> float | None:
-        """The value of a one-sample result, None while there is none."""
+        """The value of a one-sample result; None while there is none (or it is NaN, which polls must not take
+        for an answer)."""
         result = self.query(expr)
         assert len(result) <= 1, result
-        return float(result[0]["value"][1]) if result else None
+        value = float(result[0]["value"][1]) if result else None
+        return None if value is None or math.isnan(value) else value
 
 
 @pytest.fixture
@@ -102,17 +105,16 @@ def prometheus_factory(tmp_path: Path) -> Iterator[object]:
                 p.proc.wait(5)
 
 
-def scrape_config(folio_port: int, token_file: Path) -> str:
+def scrape_config(folio_port: int, token_file: Path | None = None) -> str:
     """prometheus.example.yml's folio job, with test speeds: scrape and evaluate every second."""
+    job: dict = {"job_name": "folio", "metrics_path": "/metrics",
+                 "static_configs": [{"targets": [f"127.0.0.1:{folio_port}"]}]}
+    if token_file is not None:
+        job["authorization"] = {"type": "Bearer", "credentials_file": str(token_file)}
     return json.dumps({
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(RULES)],
-        "scrape_configs": [{
-            "job_name": "folio",
-            "metrics_path": "/metrics",
-            "authorization": {"type": "Bearer", "credentials_file": str(token_file)},
-            "static_configs": [{"targets": [f"127.0.0.1:{folio_port}"]}],
-        }],
+        "scrape_configs": [job],
     })  # JSON is YAML
 
 
@@ -153,7 +155,8 @@ def test_prometheus_scrapes_folio_and_computes_kernel_availability(  # type: ign
 
         # The recording rule: every start succeeded.
         assert poll("folio:kernel_availability:ratio_rate5m is recorded",
-                    lambda: prom.scalar("folio:kernel_availability:ratio_rate5m"), timeout=30) == 1.0
+                    lambda: prom.scalar("folio:kernel_availability:ratio_rate5m") is not None, timeout=30)
+        assert prom.scalar("folio:kernel_availability:ratio_rate5m") == 1.0
         assert prom.scalar("folio:kernel_start_errors:ratio_rate5m") == 0.0
         assert prom.query('ALERTS{alertname=~"FolioKernelAvailability.*"}') == []
 
@@ -193,3 +196,19 @@ def test_prometheus_scrapes_folio_and_computes_kernel_availability(  # type: ign
     unhealthy = [(g["name"], r["name"], r.get("lastError")) for g in rules for r in g["rules"]
                  if r.get("health") not in ("ok", "unknown")]
     assert not unhealthy, unhealthy
+
+
+def test_prometheus_scrapes_the_local_metrics_port(server_factory, prometheus_factory):  # type: ignore[no-untyped-def]
+    """The other documented way: metrics_port serves /metrics on 127.0.0.1 without credentials."""
+    port = free_port()
+    folio = server_factory(env={"FOLIO_METRICS_PORT": str(port)})
+    prom = prometheus_factory(scrape_config(port))
+    poll("Prometheus scrapes the metrics port", lambda: prom.scalar('up{job="folio"}') == 1, timeout=30)
+    assert prom.query('folio_build_info{job="folio"}')
+    with folio.client() as api:
+        k = api.post("api/kernels", json={"name": "python3"}).json()
+        poll("the running kernel is counted",
+             lambda: (prom.scalar('sum(folio_kernels_active{job="folio"})') or 0) >= 1, timeout=30)
+        api.delete(f"api/kernels/{k['id']}")
+    poll("its end is counted by reason",
+         lambda: prom.query('folio_kernel_terminations_total{job="folio", reason="user"}'), timeout=30)
