@@ -169,6 +169,22 @@ def test_the_name_check_catches_a_wrong_name(tmp_path: Path) -> None:
     assert "folio-rules.yml: folio-alerts/FolioKernelAvailabilityFastBurn" in found
 
 
+def test_rule_unit_tests_feed_series_folio_exports() -> None:
+    """The promtool tests' input series are the ones a real scrape produces, with the labels folio sets."""
+    tests = yaml.safe_load((DEPLOY / "prometheus" / "folio-rules.test.yml").read_text())["tests"]
+    m = Metrics()
+    labels = {d.name: set(getattr(c, "_labelnames", ())) for c in m.registry._collector_to_names  # noqa: SLF001
+              for d in c.describe()}
+    for t in tests:
+        for series in t["input_series"]:
+            name, _, rest = series["series"].partition("{")
+            assert name in exported_names() | PROMETHEUS_SERIES, name
+            given = set(re.findall(r"(\w+)=", rest)) - {"job", "instance", "le"}
+            family = next((f for f in labels if name == f or name.startswith(f + "_")), None)
+            if family:
+                assert given == labels[family], (series["series"], sorted(labels[family]))
+
+
 def test_every_exported_metric_family_is_on_some_dashboard() -> None:
     used: set[str] = set()
     for name in DASHBOARDS:
