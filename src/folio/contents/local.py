@@ -54,12 +54,22 @@ _IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="folio-write")
 _PARALLEL_HASH_MIN = 1 << 20
 
 
-def _iso(ts: float) -> str:
-    """ISO-8601 UTC with 'Z', like jupyter_server (microseconds when nonzero)."""
+@lru_cache(maxsize=1024)
+def _iso_seconds(sec: int) -> str:
     try:
-        return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+        return datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     except (OverflowError, OSError, ValueError):  # absurd timestamps on disk must not break a listing
-        return "1970-01-01T00:00:00Z"
+        return "1970-01-01T00:00:00"
+
+
+def _iso(ns: int) -> str:
+    """A stat ``st_*time_ns`` as ISO-8601 UTC with 'Z', like jupyter_server (microseconds when nonzero).
+
+    Cached per second: a listing formats two timestamps per entry, and datetime formatting is most of its cost.
+    """
+    sec, rest = divmod(ns, 1_000_000_000)
+    us = rest // 1000
+    return f"{_iso_seconds(sec)}.{us:06d}Z" if us else f"{_iso_seconds(sec)}Z"
 
 
 @lru_cache(maxsize=4096)
@@ -185,8 +195,8 @@ class LocalContents:
             "path": norm,
             "type": kind,
             "writable": self._writable(s) if writable is None else writable,
-            "created": _iso(s.st_ctime),
-            "last_modified": _iso(s.st_mtime),
+            "created": _iso(s.st_ctime_ns),
+            "last_modified": _iso(s.st_mtime_ns),
             "size": None if kind == "directory" else s.st_size,
             "mimetype": None,
             "content": None,
@@ -271,8 +281,8 @@ class LocalContents:
                     "path": prefix + name,
                     "type": kind,
                     "writable": writable(s),
-                    "created": _iso(s.st_ctime),
-                    "last_modified": _iso(s.st_mtime),
+                    "created": _iso(s.st_ctime_ns),
+                    "last_modified": _iso(s.st_mtime_ns),
                     "size": size,
                     "mimetype": mimetype,
                     "content": None,
@@ -625,7 +635,7 @@ class LocalContents:
     def list_checkpoints(self, api_path: str) -> list[Model]:
         norm, os_path = self._path(api_path)
         s = checkpoints.stat(os_path)
-        return [] if s is None else [{"id": checkpoints.CHECKPOINT_ID, "last_modified": _iso(s.st_mtime)}]
+        return [] if s is None else [{"id": checkpoints.CHECKPOINT_ID, "last_modified": _iso(s.st_mtime_ns)}]
 
     def create_checkpoint(self, api_path: str) -> Model:
         norm, os_path = self._path(api_path, write=True)
@@ -636,7 +646,7 @@ class LocalContents:
             cs = checkpoints.create(os_path)
         except PermissionError:
             raise Forbidden(f"Permission denied: {norm}") from None
-        return {"id": checkpoints.CHECKPOINT_ID, "last_modified": _iso(cs.st_mtime)}
+        return {"id": checkpoints.CHECKPOINT_ID, "last_modified": _iso(cs.st_mtime_ns)}
 
     def restore_checkpoint(self, api_path: str, checkpoint_id: str) -> None:
         norm, os_path = self._path(api_path, write=True)
