@@ -49,7 +49,9 @@ from serverbench.workloads import (
     put_body,
 )
 
-CASES = ["start", "rtt", "flood", "save", "list", "concurrent", "rss"]
+# concurrent runs before the big-document cases so "RSS with 20 kernels" is not inflated by the heap
+# the 50 MB bodies leave behind; "RSS at the end" shows that retention separately.
+CASES = ["start", "rtt", "concurrent", "flood", "save", "list", "rss"]
 JS, FOLIO, DIRECT = "jupyter_server", "folio", "direct"
 MB = 1_000_000
 
@@ -260,32 +262,44 @@ class Bench:
                 r.values[t] = Fail(str(e))
 
     async def case_start(self) -> None:
-        key = "start"
-        self.res.row(key, "start", "kernel start → first kernel_info reply, median", "ms",
-                     target="≤ 1.1× direct", judge=lambda f, js, d: None if d is None else f <= 1.1 * d)
+        # Each round starts two kernels back to back on a server. A server with a warm pool (folio keeps
+        # one by default) serves the first from it; the second has to start one cold, which is what the
+        # direct floor measures. Both are what users see, so both are reported.
+        k1, k2 = "start", "start_cold"
+        judge = (lambda f, js, d: None if d is None else f <= 1.1 * d)  # noqa: E731
+        self.res.row(k1, "start", "kernel start → first kernel_info reply, median", "ms", target="≤ 1.1× direct",
+                     judge=judge)
+        self.res.row(k2, "start", "same, 2nd of two back-to-back starts (no warm kernel left)", "ms",
+                     target="≤ 1.1× direct", judge=judge)
         order = [*self.targets(), DIRECT]
         samples: dict[str, list[float]] = {t: [] for t in order}
+        cold: dict[str, list[float]] = {t: [] for t in order}
         failed: set[str] = set()
         for rep in range(self.args.reps):
             # Rotate who goes first so machine-wide drift does not favour one target.
             for t in order[rep % len(order):] + order[: rep % len(order)]:
                 if t in failed:
                     continue
-                k = self.kernel_for(t)
+                ks = [self.kernel_for(t) for _ in range(1 if t == DIRECT else 2)]
 
-                async def one(k=k, t=t) -> None:  # type: ignore[no-untyped-def]
-                    samples[t].append(await k.start() * 1000)
+                async def one(ks=ks, t=t) -> None:  # type: ignore[no-untyped-def]
+                    first = await ks[0].start() * 1000
+                    samples[t].append(first)
+                    cold[t].append(await ks[1].start() * 1000 if len(ks) > 1 else first)
 
                 try:
-                    if not await self.guarded([key], t, 60, one):
+                    if not await self.guarded([k1, k2], t, 90, one):
                         failed.add(t)
                 finally:
-                    await k.close()
-                await asyncio.sleep(0.3)  # let the previous kernel's shutdown finish
+                    for k in ks:
+                        await k.close()
+                await asyncio.sleep(1.0)  # let shutdowns (and a pool refill) finish before the next target
         for t in order:
             if samples[t] and t not in failed:
-                self.res.set(key, t, statistics.median(samples[t]))
+                self.res.set(k1, t, statistics.median(samples[t]))
+                self.res.set(k2, t, statistics.median(cold[t]))
         self.res.raw["start_ms"] = samples
+        self.res.raw["start_cold_ms"] = cold
 
     async def case_rtt(self) -> None:
         k50, k99 = "rtt_p50", "rtt_p99"
@@ -519,6 +533,10 @@ class Bench:
                     t0 = time.monotonic()
                     await getattr(self, f"case_{name}")()
                     print(f"  ({time.monotonic() - t0:.0f} s)", flush=True)
+            if "rss" in cases:
+                r = self.res.row("rss_end", "rss", "server RSS at the end (after every case above)", "MB")
+                for t in self.targets():
+                    r.values[t] = self.servers[t].rss_bytes() / MB
         finally:
             await self.stop_servers()
         return self.res
@@ -569,8 +587,14 @@ Both servers run with their default settings on 127.0.0.1 (temp roots, isolated 
 the same client code (`bench/serverbench/`: asyncio + websockets, `v1.kernel.websocket.jupyter.org`,
 TCP_NODELAY, no permessage-deflate). "direct floor" is jupyter_client talking to the kernel over ZMQ
 in the benchmark process, with no server in between. Round trip = execute_request sent → both
-execute_reply and iopub `idle` received. Medians unless the metric says otherwise. The machine is shared,
-so expect some noise.
+execute_reply and iopub `idle` received. Medians unless the metric says otherwise. The machine is shared
+with other work, so expect noise; ratios taken in the same run are what to compare.
+
+- Kernel start: folio keeps one warm kernel by default (`pool_size = 1`), so the first start of a pair
+  is served from it; the second start right after it shows a cold start, comparable to the floor.
+- Output floods: jupyter_server's defaults (`iopub_data_rate_limit` 1 MB/s over a 3 s window) drop
+  output it considers too fast; the "% delivered" rows count stdout bytes that reached the client.
+- RSS is the server process (plus any non-kernel helpers), never the kernels.
 
 {render_table(res)}
 
