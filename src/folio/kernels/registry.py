@@ -107,6 +107,11 @@ class KernelRegistry:
 
     async def start(self) -> None:
         """Server startup: begin sampling, culling and filling the warm pool (in the background)."""
+        # Series that exist from the start at 0, so Prometheus counts every kernelspec's first start and failure.
+        for name in self.spec_manager.find_kernel_specs():
+            self.metrics.kernel_start_attempts.labels(name)
+            self.metrics.kernel_start_failures.labels(name)
+            self.metrics.kernels_active.labels(name)
         self.sampler.start()
         self.culler.start()
         self.pool.start()
