@@ -7,13 +7,10 @@ are folio.errors classes (never HTTP). Models follow jupyter_server 2.x: every k
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import errno
 import fnmatch
 import hashlib
-import itertools
-import mimetypes
 import os
 import re
 import shutil
@@ -22,8 +19,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +32,21 @@ from folio.contents.atomic import (
     fsync_dir,
     is_temp_name,
 )
+from folio.contents.models import (
+    Model,
+    Writable,
+    all_code_cells_trusted,
+    decode_file_content,
+    guess_mimetype,
+    iso,
+    numbered,
+    samefile,
+    sha256,
+    sha256_chunks,
+)
 from folio.errors import BadRequest, FileExists, Forbidden, InvalidNotebook, NoSuchCheckpoint, NoSuchFile
 from folio.notebook import document
 from folio.settings import Settings
-
-Model = dict[str, Any]
 
 UNTITLED_FILE = "untitled"
 UNTITLED_NOTEBOOK = "Untitled"
@@ -52,64 +57,6 @@ _UPLOAD_TAG = "upload-"
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="folio-hash")
 _IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="folio-write")
 _PARALLEL_HASH_MIN = 1 << 20
-
-
-@lru_cache(maxsize=1024)
-def _iso_seconds(sec: int) -> str:
-    try:
-        return datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    except (OverflowError, OSError, ValueError):  # absurd timestamps on disk must not break a listing
-        return "1970-01-01T00:00:00"
-
-
-def _iso(ns: int) -> str:
-    """A stat ``st_*time_ns`` as ISO-8601 UTC with 'Z', like jupyter_server (microseconds when nonzero).
-
-    Cached per second: a listing formats two timestamps per entry, and datetime formatting is most of its cost.
-    """
-    sec, rest = divmod(ns, 1_000_000_000)
-    us = rest // 1000
-    return f"{_iso_seconds(sec)}.{us:06d}Z" if us else f"{_iso_seconds(sec)}Z"
-
-
-@lru_cache(maxsize=4096)
-def _guess_mimetype(suffix: str) -> str | None:
-    # Keyed on everything from the first dot, so '.tar.gz' is guessed like mimetypes does for the full name.
-    return mimetypes.guess_type("x" + suffix)[0] if suffix else None
-
-
-def guess_mimetype(name: str) -> str | None:
-    """mimetypes' guess for a file name (cached per suffix: listings guess thousands of names)."""
-    i = name.find(".", 1)
-    return _guess_mimetype(name[i:]) if i > 0 else None
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _sha256_chunks(chunks: list[bytes]) -> str:
-    h = hashlib.sha256()
-    for chunk in chunks:
-        h.update(chunk)
-    return h.hexdigest()
-
-
-class _Writable:
-    """``os.access(W_OK)`` answered from a stat result, saving one syscall per listed file."""
-
-    def __init__(self) -> None:
-        self.uid = os.geteuid() if hasattr(os, "geteuid") else -1
-        self.groups = set(os.getgroups()) | {os.getegid()} if hasattr(os, "getegid") else set()
-
-    def __call__(self, s: os.stat_result) -> bool:
-        if self.uid == 0:
-            return True
-        if s.st_uid == self.uid:
-            return bool(s.st_mode & st.S_IWUSR)
-        if s.st_gid in self.groups:
-            return bool(s.st_mode & st.S_IWGRP)
-        return bool(s.st_mode & st.S_IWOTH)
 
 
 class LocalContents:
@@ -128,7 +75,7 @@ class LocalContents:
         self.allow_symlinks_out_of_root = allow_symlinks_out_of_root
         globs = tuple(hide_globs)
         self._hide_re = re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
-        self._writable = _Writable()
+        self._writable = Writable()
         # sha256 of notebook bytes known to be valid (written or validated by us): skips re-validating on open.
         self._valid: OrderedDict[str, None] = OrderedDict()
         # sha256 of notebooks saved with every code cell trusted (in memory: trust lasts for the server's life).
@@ -195,8 +142,8 @@ class LocalContents:
             "path": norm,
             "type": kind,
             "writable": self._writable(s) if writable is None else writable,
-            "created": _iso(s.st_ctime_ns),
-            "last_modified": _iso(s.st_mtime_ns),
+            "created": iso(s.st_ctime_ns),
+            "last_modified": iso(s.st_mtime_ns),
             "size": None if kind == "directory" else s.st_size,
             "mimetype": None,
             "content": None,
@@ -281,8 +228,8 @@ class LocalContents:
                     "path": prefix + name,
                     "type": kind,
                     "writable": writable(s),
-                    "created": _iso(s.st_ctime_ns),
-                    "last_modified": _iso(s.st_mtime_ns),
+                    "created": iso(s.st_ctime_ns),
+                    "last_modified": iso(s.st_mtime_ns),
                     "size": size,
                     "mimetype": mimetype,
                     "content": None,
@@ -302,7 +249,7 @@ class LocalContents:
             return model
         data = self._read(norm, os_path)
         if hash:
-            model["hash"], model["hash_algorithm"] = _sha256(data), "sha256"
+            model["hash"], model["hash_algorithm"] = sha256(data), "sha256"
         if content:
             if format != "base64":
                 try:
@@ -333,14 +280,14 @@ class LocalContents:
             return model
         data = self._read(norm, os_path)
         if not content:
-            model["hash"], model["hash_algorithm"] = _sha256(data), "sha256"
+            model["hash"], model["hash_algorithm"] = sha256(data), "sha256"
             return model
-        pending = _HASHER.submit(_sha256, data) if len(data) >= _PARALLEL_HASH_MIN else None
+        pending = _HASHER.submit(sha256, data) if len(data) >= _PARALLEL_HASH_MIN else None
         with document.gc_paused():
             try:
                 nb = document.parse(data, norm)
             finally:
-                digest = pending.result() if pending is not None else _sha256(data)
+                digest = pending.result() if pending is not None else sha256(data)
             if digest not in self._valid:
                 document.validate(nb, norm)
                 self._remember_valid(digest)
@@ -401,7 +348,7 @@ class LocalContents:
             model = {**model, "content": document.new_notebook() if kind == "notebook" else "", "format": None}
         if kind == "notebook":
             return self._save_notebook(norm, os_path, model["content"]), not existed
-        data = _decode_file_content(model.get("content"), model.get("format"))
+        data = decode_file_content(model.get("content"), model.get("format"))
         self._write(norm, os_path, data)
         return self._saved_model(norm, os_path, data), not existed
 
@@ -428,7 +375,7 @@ class LocalContents:
 
     def _saved_model(self, norm: str, os_path: Path, data: bytes, kind: str | None = None) -> Model:
         model = self.get(norm, content=False, type=kind)
-        model["hash"], model["hash_algorithm"] = _sha256(data), "sha256"
+        model["hash"], model["hash_algorithm"] = sha256(data), "sha256"
         return model
 
     def _save_notebook(self, norm: str, os_path: Path, nb: Any, *, exclusive: bool = False) -> Model:
@@ -438,7 +385,7 @@ class LocalContents:
             minor = nb.get("nbformat_minor")
             if nb.get("nbformat") == 4 and type(minor) is int and minor >= 5 and isinstance(nb.get("cells"), list):
                 document.repair_ids(nb["cells"])  # before serializing: validation would repair them anyway
-            trusted = _all_code_cells_trusted(nb)
+            trusted = all_code_cells_trusted(nb)
             try:
                 chunks = document.dumps_chunks(nb)
             except ValueError as e:
@@ -447,7 +394,7 @@ class LocalContents:
             # The bytes go to disk (and get hashed) on other threads while this one validates: the rename only
             # happens for a valid notebook, so an invalid one never touches the file.
             size = sum(map(len, chunks))
-            pending = _HASHER.submit(_sha256_chunks, chunks) if size >= _PARALLEL_HASH_MIN else None
+            pending = _HASHER.submit(sha256_chunks, chunks) if size >= _PARALLEL_HASH_MIN else None
             try:
                 stage = StagedWrite(os_path, chunks, _IO, exclusive=exclusive)
             except PermissionError:
@@ -463,7 +410,7 @@ class LocalContents:
             raise Forbidden(f"Permission denied: {norm}") from None
         except IsADirectoryError:
             raise BadRequest(f"{norm} is a directory", reason="bad type") from None
-        digest = pending.result() if pending is not None else _sha256_chunks(chunks)
+        digest = pending.result() if pending is not None else sha256_chunks(chunks)
         del chunks
         self._remember_valid(digest)
         if trusted:
@@ -490,7 +437,7 @@ class LocalContents:
             raise BadRequest(f"Invalid chunk number {chunk!r}")
         if os_path.is_dir():
             raise BadRequest(f"{norm} is a directory", reason="bad type")
-        data = _decode_file_content(model.get("content", ""), model.get("format"))
+        data = decode_file_content(model.get("content", ""), model.get("format"))
         tag = hashlib.sha1(os_path.name.encode()).hexdigest()[:20]  # one part file per target, any name length
         part = os_path.with_name(f"{TEMP_PREFIX}{_UPLOAD_TAG}{tag}.part")
         part_existed = part.exists()
@@ -535,7 +482,7 @@ class LocalContents:
             base, insert = UNTITLED_NOTEBOOK + ".ipynb", ""
         else:
             base, insert = UNTITLED_FILE + ext, ""
-        for name in _numbered(base, insert):
+        for name in numbered(base, insert):
             path = f"{norm}/{name}" if norm else name
             _, os_path = self._path(path, write=True)
             try:
@@ -566,7 +513,7 @@ class LocalContents:
         s = self._stat(src_norm, src)
         from_name = src.name
         name = _COPY_PAT.sub(".", from_name)
-        for candidate in _numbered(name, "-Copy"):
+        for candidate in numbered(name, "-Copy"):
             path = f"{dst_norm}/{candidate}" if dst_norm else candidate
             _, dst = self._path(path, write=True)
             try:
@@ -596,7 +543,7 @@ class LocalContents:
             raise NoSuchFile(old_norm)
         if new_norm == old_norm:
             return self.get(new_norm, content=False)
-        if os.path.lexists(new) and not _samefile(old, new):
+        if os.path.lexists(new) and not samefile(old, new):
             raise FileExists(new_norm)
         self._check_parent(new_norm, new)
         if old.is_dir() and paths.is_inside(str(new), str(old)):
@@ -635,7 +582,7 @@ class LocalContents:
     def list_checkpoints(self, api_path: str) -> list[Model]:
         norm, os_path = self._path(api_path)
         s = checkpoints.stat(os_path)
-        return [] if s is None else [{"id": checkpoints.CHECKPOINT_ID, "last_modified": _iso(s.st_mtime_ns)}]
+        return [] if s is None else [{"id": checkpoints.CHECKPOINT_ID, "last_modified": iso(s.st_mtime_ns)}]
 
     def create_checkpoint(self, api_path: str) -> Model:
         norm, os_path = self._path(api_path, write=True)
@@ -646,7 +593,7 @@ class LocalContents:
             cs = checkpoints.create(os_path)
         except PermissionError:
             raise Forbidden(f"Permission denied: {norm}") from None
-        return {"id": checkpoints.CHECKPOINT_ID, "last_modified": _iso(cs.st_mtime_ns)}
+        return {"id": checkpoints.CHECKPOINT_ID, "last_modified": iso(cs.st_mtime_ns)}
 
     def restore_checkpoint(self, api_path: str, checkpoint_id: str) -> None:
         norm, os_path = self._path(api_path, write=True)
@@ -669,47 +616,3 @@ class LocalContents:
         if not os.access(os_path, os.R_OK):
             raise Forbidden(f"Permission denied: {norm}")
         return norm, os_path, s
-
-
-def _samefile(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _numbered(filename: str, insert: str) -> Iterable[str]:
-    """filename, then with ``insert`` + 1, 2, ... before the extension (jupyter_server's increment_filename)."""
-    basename, dot, ext = filename.rpartition(".")
-    if ext != "ipynb":
-        basename, dot, ext = filename.partition(".")
-    suffix = dot + ext
-    for i in itertools.count():
-        yield f"{basename}{insert}{i if i else ''}{suffix}" if i else f"{basename}{suffix}"
-
-
-def _decode_file_content(content: Any, format: Any) -> bytes:
-    if format not in ("text", "base64"):
-        if content in (None, ""):
-            return b""
-        raise BadRequest("Must specify format of file contents as 'text' or 'base64'", reason="bad format")
-    if not isinstance(content, str):
-        raise BadRequest("File content must be a string", reason="bad format")
-    if format == "text":
-        try:
-            return content.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadRequest("Text content is not valid Unicode", reason="bad format") from None
-    try:
-        try:
-            return base64.b64decode(content, validate=True)
-        except binascii.Error:  # line breaks (encodebytes style) are fine, anything else outside base64 is not
-            return base64.b64decode("".join(content.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise BadRequest("Content is not valid base64", reason="bad format") from None
-
-
-def _all_code_cells_trusted(nb: dict[str, Any]) -> bool:
-    code = [c for c in nb.get("cells", ()) if isinstance(c, dict) and c.get("cell_type") == "code"]
-    return bool(code) and all(isinstance(c.get("metadata"), dict) and c["metadata"].get("trusted") is True
-                              for c in code)
