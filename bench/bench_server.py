@@ -364,6 +364,7 @@ class Bench:
                 r = await k.run(LINES_CODE, timeout=150)
                 self.res.set("lines_t", t, time.perf_counter() - t0)
                 got = "".join(r.stdout)
+                self.res.raw.setdefault("lines_stream_messages", {})[t] = len(r.stdout)
                 self.res.set("lines_pct", t, 100.0 * len(got) / len(LINES_EXPECTED))
                 if got != LINES_EXPECTED:
                     self.res.note(f"{t}: 200k lines: got {len(got):,} of {len(LINES_EXPECTED):,} bytes of stdout"

@@ -146,8 +146,8 @@ def _spawn(name: str, cmd: list[str], env: dict[str, str], root: Path, token: st
 def start_folio(base: Path, token: str, timeout: float = 60) -> Server:
     root = base / "root"
     root.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "folio", "serve", "--port", "0", "--no-browser", "--token", token,
-           "--root", str(root)]
+    cmd = [sys.executable, "-m", "folio", "serve", "--ip", "127.0.0.1", "--port", "0", "--no-browser",
+           "--token", token, "--root", str(root)]
     return _spawn("folio", cmd, isolated_env(base / "jupyter"), root, token, r"FOLIO_URL=(\S+/)", timeout)
 
 
