@@ -4,8 +4,10 @@
 //
 // Usage: node compat.js --base-url http://127.0.0.1:8888/ --token T [--report out.json] [--timeout 120]
 // Exit code 0 = every check passed, 1 = a check failed, 2 = bad usage.
-// The JSON report ({ok, protocol, steps:[{name, ok, ms, detail?, error?}], failures:[..]}) goes to
-// stdout as the last line and, with --report, to a file.
+// The JSON report ({ok, protocol, steps:[{name, ok, optional, ms, detail?, error?}], failures:[..],
+// warnings:[..]}) is the only thing on stdout and, with --report, also goes to a file. Failed
+// optional steps (features JupyterLab lives without) are warnings and leave the exit code alone.
+// Setup: npm ci (the pytest test tests/integration/test_jupyterlab_services_compat.py does it).
 'use strict';
 
 const fs = require('fs');
