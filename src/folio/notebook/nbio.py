@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from folio.errors import InvalidNotebook, NoSuchFile
+
+if TYPE_CHECKING:  # nbformat imports jsonschema, slow to import: commands that only write text skip it
+    import nbformat
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
@@ -28,6 +30,8 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
 
 
 def reads_notebook(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
+    import nbformat
+
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as e:  # nbformat raises bare ValueErrors, JSONDecodeError, NotJSONError...
@@ -36,6 +40,8 @@ def reads_notebook(text: str, name: str = "<notebook>") -> nbformat.NotebookNode
 
 def dumps_notebook(nb: nbformat.NotebookNode) -> str:
     """The JSON text Jupyter itself writes (indent 1, sorted keys, multi-line strings split), newline-terminated."""
+    import nbformat
+
     text = nbformat.writes(nb, version=4)
     return text if text.endswith("\n") else text + "\n"
 

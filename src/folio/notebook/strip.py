@@ -8,8 +8,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 # nbstripout's defaults, plus the run records papermill and folio write.
 DEFAULT_EXTRA_KEYS: tuple[str, ...] = (
