@@ -164,6 +164,7 @@ def test_completion_and_inspect(page: Page, server) -> None:  # type: ignore[no-
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("folio_value_one")
     expect(popup).to_contain_text("folio_value_two")
+    page.wait_for_timeout(200)  # CodeMirror ignores Enter for 75 ms after the popup opens (interactionDelay)
     page.keyboard.press("Enter")
     expect(active_editor(page)).to_have_text("folio_value_one")
     set_code(page, "len")

@@ -136,13 +136,17 @@ export class CellView {
   }
 
   setInputHidden(v: boolean) {
+    const changed = v !== this.inputHidden;
     this.inputWrap.classList.toggle("hidden-input", v);
     this.setJupyterMeta("source_hidden", v);
+    if (changed) this.host.onChange(this);
   }
 
   setOutputHidden(v: boolean) {
+    const changed = v !== this.outputHidden;
     this.outputWrap.classList.toggle("hidden-output", v);
     this.setJupyterMeta("outputs_hidden", v);
+    if (changed) this.host.onChange(this);
   }
 
   toggleScrolled() {
@@ -150,6 +154,7 @@ export class CellView {
     this.outputWrap.classList.toggle("scrolled", on);
     if (on) this.metadata.scrolled = true;
     else delete this.metadata.scrolled;
+    this.host.onChange(this);
   }
 
   private setJupyterMeta(key: string, v: boolean) {

@@ -90,6 +90,8 @@ export class NotebookPanel {
   private inspectEl: HTMLElement | null = null;
   private dragCell: CellView | null = null;
   private loaded = false;
+  private statusBar!: HTMLElement;
+  private cellTools!: HTMLElement;
 
   constructor(private root: HTMLElement, path: string) {
     this.path = path;
@@ -178,7 +180,9 @@ export class NotebookPanel {
     this.tocEl = h("aside", { class: "toc hidden", "aria-label": "Table of contents" });
     this.find = new FindPanel(this);
     const main = h("div", { class: "nb-main" }, this.tocEl, h("main", { class: "nb-scroll" }, this.find.el, this.container));
-    this.root.replaceChildren(h("div", { class: "notebook-app" }, header, menus, toolbar, this.bannerBox, main));
+    this.statusBar = h("footer", { class: "statusbar", "aria-label": "Status bar" });
+    this.cellTools = this.buildCellTools();
+    this.root.replaceChildren(h("div", { class: "notebook-app" }, header, menus, toolbar, this.bannerBox, main, this.statusBar));
     document.addEventListener("keydown", (ev) => this.onKeyDown(ev));
     connectivity.addEventListener("change", (ev) => {
       const on = (ev as CustomEvent).detail as boolean;
@@ -414,12 +418,39 @@ export class NotebookPanel {
       c.el.classList.toggle("selected", i >= a && i <= b && a !== b);
       c.el.setAttribute("aria-current", i === this.active ? "true" : "false");
     });
+    const cur = this.cells[this.active];
+    if (cur && this.cellTools && this.cellTools.parentElement !== cur.el) cur.el.prepend(this.cellTools);
+    this.updateStatusBar();
+  }
+
+  /** The small per-cell toolbar on the active cell (as JupyterLab 4): move, duplicate, insert, delete. */
+  private buildCellTools(): HTMLElement {
+    const b = (label: string, ic: keyof typeof ICONS, f: () => void) =>
+      h("button", { class: "ct", type: "button", title: label, "aria-label": label, onclick: (ev: Event) => { ev.stopPropagation(); f(); } }, icon(ic));
+    const el = h("div", { class: "cell-tools", role: "toolbar", "aria-label": "Cell actions" },
+      b("Move cell up", "up", () => this.moveSelection(-1)),
+      b("Move cell down", "down", () => this.moveSelection(1)),
+      b("Duplicate cell", "copy", () => { this.copy(); this.paste(1); }),
+      b("Insert cell below", "plus", () => this.insert(1)),
+      b("Delete cell", "trash", () => this.deleteSelected()),
+    );
+    el.addEventListener("mousedown", (ev) => ev.stopPropagation());
+    return el;
+  }
+
+  private updateStatusBar() {
+    if (!this.statusBar) return;
+    const k = this.specs?.kernelspecs[this.kernelName]?.spec.display_name ?? "No kernel";
+    const st = STATUS_LABEL[(this.statusEl?.dataset.status as KernelStatus) ?? "unknown"];
+    const sel = this.selected().length;
+    this.statusBar.textContent = `${this.mode === "edit" ? "Edit" : "Command"} mode · Cell ${this.active + 1} of ${this.cells.length}${sel > 1 ? ` (${sel} selected)` : ""} · ${k} | ${st}`;
   }
 
   private setMode(m: Mode) {
     this.mode = m;
     this.root.querySelector(".notebook-app")?.classList.toggle("edit-mode", m === "edit");
     this.root.querySelector(".notebook-app")?.classList.toggle("command-mode", m === "command");
+    this.updateStatusBar();
   }
 
   enterCommandMode() {
@@ -1065,6 +1096,7 @@ export class NotebookPanel {
     label.textContent = STATUS_LABEL[s];
     this.statusEl.setAttribute("aria-label", `Kernel status: ${STATUS_LABEL[s]}`);
     this.statusEl.title = `Kernel ${STATUS_LABEL[s].toLowerCase()}`;
+    this.updateStatusBar();
   }
 
   private onKernelStatus(s: KernelStatus) {

@@ -24,6 +24,7 @@ export const ICONS = {
   keyboard: S('<rect x="1.5" y="4" width="13" height="8" rx="1"/><path d="M4 7h.5M6.5 7h.5M9 7h.5M11.5 7h.5M5 9.8h6"/>'),
   settings: S('<circle cx="8" cy="8" r="2.2"/><path d="M8 1.5v2M8 12.5v2M1.5 8h2M12.5 8h2M3.4 3.4l1.4 1.4M11.2 11.2l1.4 1.4M3.4 12.6l1.4-1.4M11.2 4.8l1.4-1.4"/>'),
   refresh: S('<path d="M13 8a5 5 0 1 1-1.6-3.7"/><path d="M12 1.5v3.3H8.7"/>'),
+  trash: S('<path d="M2.5 4h11M6 4V2.5h4V4M4 4l.7 9.5h6.6L12 4M6.7 6.5v5M9.3 6.5v5"/>'),
   upload: S('<path d="M8 11V2.5M4.5 6L8 2.5 11.5 6M2.5 11v2.5h11V11"/>'),
 };
 
