@@ -596,6 +596,10 @@ with other work, so expect noise; ratios taken in the same run are what to compa
 - Output floods: jupyter_server's defaults (`iopub_data_rate_limit` 1 MB/s over a 3 s window) drop
   output it considers too fast; the "% delivered" rows count stdout bytes that reached the client.
 - RSS is the server process (plus any non-kernel helpers), never the kernels.
+- jupyter_server's ~48 ms round trip is Nagle's algorithm meeting delayed ACKs: tornado does not set
+  TCP_NODELAY on websocket streams and jupyter_server does not ask for it, so every message after the
+  first `busy` of a cell waits ~40 ms. In a side experiment, calling `set_nodelay(True)` on the
+  websocket stream brought it to ~10 ms. The table keeps the default.
 
 {render_table(res)}
 
