@@ -571,12 +571,13 @@ def versions() -> str:
     return ", ".join(out)
 
 
-def section(res: Results, command: str, elapsed: float) -> str:
+def section(res: Results, command: str, elapsed: float, load: tuple[float, float]) -> str:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = "\n".join(f"- {n}" for n in res.notes) or "- none"
     return f"""## folio serve vs jupyter_server
 
-Date: {date}. Machine: {machine()}. {versions()}.
+Date: {date}. Machine: {machine()}; 1-minute load average {load[0]:.1f} at the start of the run and
+{load[1]:.1f} at the end. {versions()}.
 
 Command (from the repository root, {elapsed:.0f} s):
 
@@ -652,7 +653,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t0 = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="folio-bench-"))
+    load0 = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="folio-bench-server-"))
     try:
         res = asyncio.run(Bench(args, work).main())
     finally:
@@ -681,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "bench/bench_server.py", *argv_shown])
     if args.write:
         path = Path(__file__).resolve().parent / "RESULTS.md"
-        write_results(path, section(res, command, elapsed))
+        write_results(path, section(res, command, elapsed, (load0, os.getloadavg()[0])))
         print(f"updated {path.name}")
     if args.json:
         args.json.write_text(json.dumps({
