@@ -6,6 +6,7 @@ export interface PageConfig {
   token: string; // only when the page load was authenticated; "" otherwise
   appName: string;
   version: string;
+  authEnabled: boolean;
 }
 
 function readConfig(): PageConfig {
@@ -20,7 +21,7 @@ function readConfig(): PageConfig {
   }
   let baseUrl = raw.baseUrl ?? "/";
   if (!baseUrl.endsWith("/")) baseUrl += "/";
-  return { baseUrl, token: raw.token ?? "", appName: raw.appName ?? "folio", version: raw.version ?? "" };
+  return { baseUrl, token: raw.token ?? "", appName: raw.appName ?? "folio", version: raw.version ?? "", authEnabled: raw.authEnabled ?? false };
 }
 
 export const config = readConfig();

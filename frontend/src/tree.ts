@@ -1,6 +1,6 @@
 // The file browser: /tree/<folder>.
 import { contents, kernelspecs, sessions, ContentsModel, filesUrl, ApiError } from "./api";
-import { pageUrl } from "./config";
+import { config, pageUrl } from "./config";
 import { h, humanSize, relativeTime } from "./ui/dom";
 import { confirm, prompt, toast, dialog } from "./ui/dialog";
 import { openSettings } from "./ui/settingsDialog";
@@ -119,7 +119,8 @@ export class FileBrowser {
       h(
         "div",
         { class: "tree-app" },
-        h("header", { class: "topbar" }, h("a", { class: "logo", href: pageUrl("tree", ""), "aria-label": "folio home" }, "folio"), h("span", { class: "title" }, "Files")),
+        h("header", { class: "topbar" }, h("a", { class: "logo", href: pageUrl("tree", ""), "aria-label": "folio home" }, "folio"), h("span", { class: "title" }, "Files"), h("span", { class: "spacer" }),
+          config.authEnabled ? h("a", { class: "btn plain", href: `${config.baseUrl}logout` }, "Log out") : ""),
         h("main", { class: "fb" }, this.crumbs, toolbar, drop, this.status),
       ),
     );

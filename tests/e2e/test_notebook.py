@@ -472,3 +472,17 @@ def test_revert_to_checkpoint(page: Page, server) -> None:  # type: ignore[no-un
     expect(cell(page, 0).locator(".cm-content")).to_have_text("checkpointed = True")
     with server.client() as c:
         assert c.get("api/contents/cp.ipynb").json()["content"]["cells"][0]["source"] == "checkpointed = True"
+
+
+def test_rename_from_the_header(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "before.ipynb", notebook_json(code_cell("1")))
+    open_notebook(page, server, "before.ipynb")
+    page.get_by_role("button", name="Rename notebook").click()
+    dlg = page.get_by_role("dialog", name="Rename notebook")
+    dlg.get_by_role("textbox").fill("after")
+    dlg.get_by_role("button", name="Rename").click()
+    expect(page).to_have_url(re.compile(r"/notebooks/after\.ipynb$"))
+    expect(page).to_have_title(re.compile(r"^after\.ipynb"))
+    assert (server.root / "after.ipynb").exists() and not (server.root / "before.ipynb").exists()
+    with server.client() as c:
+        assert any(s["path"] == "after.ipynb" for s in c.get("api/sessions").json())
