@@ -486,3 +486,13 @@ def test_rename_from_the_header(page: Page, server) -> None:  # type: ignore[no-
     assert (server.root / "after.ipynb").exists() and not (server.root / "before.ipynb").exists()
     with server.client() as c:
         assert any(s["path"] == "after.ipynb" for s in c.get("api/sessions").json())
+
+
+def test_reload_while_a_cell_runs_keeps_its_output_coming(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "reload.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "reload.ipynb")
+    run(page, "import time\nfor i in range(4):\n    time.sleep(1)\n    print('tick', i)")
+    expect(cell(page, 0).locator(".output.stream")).to_contain_text("tick 0")
+    page.reload()  # same tab: same client session id, so the server replays what this page missed
+    expect(cell(page, 0).locator(".output.stream")).to_contain_text("tick 3", timeout=20_000)
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
