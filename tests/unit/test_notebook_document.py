@@ -190,3 +190,17 @@ def test_old_minor_saved_as_is(tmp_path) -> None:  # type: ignore[no-untyped-def
           "nbformat_minor": 4}
     c.save({"type": "notebook", "content": nb}, "old.ipynb")
     assert json.loads((tmp_path / "old.ipynb").read_text()) == {**nb, "cells": [{**nb["cells"][0], "source": ["x"]}]}
+
+
+def test_long_multiline_strings_split_exactly_like_splitlines() -> None:
+    rnd = random.Random(3)
+    alphabet = ["a", "é", "漢", "\n", "\n", "\r", "\r\n", "\\", "\\n", '"', "\t", "\x0b", "\x0c", "\x1c", "\x85",
+                "\u2028", "\u2029", "\u201c", "\x00", "\x7f", " "]
+    for i in range(300):
+        text = "".join(rnd.choice(alphabet[: 6 if i % 2 else len(alphabet)]) for _ in range(rnd.randrange(250, 900)))
+        if i % 5 == 0:
+            text += "\n"
+        nb = new_notebook()
+        nb.cells = [new_code_cell(text, outputs=[new_output("stream", text=text),
+                                                 new_output("display_data", data={"text/html": text})])]
+        assert document.dumps(nb) == nbformat_bytes(nb)
