@@ -199,6 +199,7 @@ export class KernelConnection extends EventTarget {
         return;
       }
       if (e instanceof ApiError && e.status === 0) this.sawOutage = true;
+      if (e instanceof ApiError && e.status === 403) this.dispatchEvent(new CustomEvent("forbidden"));
       this.scheduleReconnect(); // server unreachable: keep trying
       return;
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -38,5 +39,25 @@ def test_server_restart_during_a_session(page: Page, tmp_path) -> None:  # type:
         cell(page, 1).locator(".cm-content").click()
         run(page, "'after'")
         expect(cell(page, 1).locator(".output.execute-result")).to_have_text("'after'", timeout=30_000)
+    finally:
+        server.stop()
+
+
+def test_server_restarted_with_another_token_asks_to_log_in(page: Page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    port = _free_port()
+    server = start_server(tmp_path, port=port, token="first-token")
+    try:
+        put_notebook(server, "t.ipynb", notebook_json(code_cell("")))
+        open_notebook(page, server, "t.ipynb")
+        server.stop()
+        server = start_server(tmp_path, port=port, token="second-token")
+        banner = page.locator('.banner[data-key="auth"]')
+        expect(banner).to_be_visible(timeout=30_000)
+        banner.get_by_role("button", name="Log in again").click()
+        expect(page).to_have_url(re.compile(r"/login\?next="))
+        page.get_by_label("Token").fill("second-token")
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/notebooks/t\.ipynb$"))
+        wait_idle(page)
     finally:
         server.stop()

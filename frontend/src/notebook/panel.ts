@@ -4,7 +4,7 @@ import { Extension } from "@codemirror/state";
 import { indentLess } from "@codemirror/commands";
 import { startCompletion, completionStatus, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
 import { contents, sessions, kernels as kernelsApi, kernelspecs, SessionModel, KernelSpecs, ApiError, connectivity, filesUrl } from "../api";
-import { pageUrl } from "../config";
+import { config, pageUrl } from "../config";
 import { KernelConnection, KernelStatus, Message } from "../kernel";
 import { languageFor } from "../cm";
 import { CellView, CellJSON, CellType, CellHost } from "./cell";
@@ -1053,6 +1053,12 @@ export class NotebookPanel {
     k.addEventListener("status", (ev) => this.onKernelStatus((ev as CustomEvent).detail));
     k.addEventListener("info", (ev) => this.onKernelInfo((ev as CustomEvent).detail));
     k.addEventListener("lost", (ev) => this.onKernelLost((ev as CustomEvent).detail));
+    k.addEventListener("forbidden", () => {
+      this.writeDraft();
+      this.banner("auth", "The server no longer accepts this browser's login (it restarted with a new token?).", [
+        { label: "Log in again", primary: true, action: () => (location.href = `${config.baseUrl}login?next=${encodeURIComponent(location.pathname)}`) },
+      ], "error");
+    });
     k.addEventListener("autorestart", () => {
       this.resetRunning("kernel restarted");
       this.banner("kernel", "The kernel died and was restarted automatically.", [{ label: "Dismiss", action: () => this.banner("kernel", null) }]);
