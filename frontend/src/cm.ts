@@ -86,10 +86,12 @@ export interface EditorOptions {
 export interface Editor {
   view: EditorView;
   setLanguage(ext: Extension): void;
+  setLineNumbers(on: boolean): void;
 }
 
 export function createEditor(parent: HTMLElement, o: EditorOptions): Editor {
   const lang = new Compartment();
+  const gutter = new Compartment();
   const ext: Extension[] = [
     o.keys ? Prec.highest(o.keys) : [],
     highlightSpecialChars(),
@@ -116,12 +118,16 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): Editor {
       if (u.focusChanged) (u.view.hasFocus ? o.onFocus : o.onBlur)?.();
     }),
   ];
-  if (o.lineNumbers) ext.push(lineNumbers(), foldGutter(), highlightActiveLine());
+  const gutters = () => [lineNumbers(), foldGutter(), highlightActiveLine()];
+  ext.push(gutter.of(o.lineNumbers ? gutters() : []));
   const view = new EditorView({ state: EditorState.create({ doc: o.doc, extensions: ext }), parent });
   return {
     view,
     setLanguage(e: Extension) {
       view.dispatch({ effects: lang.reconfigure(e) });
+    },
+    setLineNumbers(on: boolean) {
+      view.dispatch({ effects: gutter.reconfigure(on ? gutters() : []) });
     },
   };
 }

@@ -145,8 +145,13 @@ def test_command_mode_shortcuts_and_undo(page: Page, server) -> None:  # type: i
     expect(cell(page, 0).locator(".cm-content")).to_have_text("first_edited")
     page.keyboard.press("Control+z")
     expect(cell(page, 0).locator(".cm-content")).to_have_text("first")
-    # The shortcut help panel.
+    # Shift-L toggles line numbers in every cell.
     command_mode(page)
+    page.keyboard.press("Shift+l")
+    expect(cell(page, 0).locator(".cm-lineNumbers")).to_be_visible()
+    page.keyboard.press("Shift+l")
+    expect(cell(page, 0).locator(".cm-lineNumbers")).to_have_count(0)
+    # The shortcut help panel.
     page.keyboard.press("h")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Restart the kernel")
     page.keyboard.press("Escape")

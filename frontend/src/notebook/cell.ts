@@ -24,6 +24,7 @@ export interface CellHost {
   keys: (cell: CellView) => Extension;
   completion: CompletionSource;
   language: () => Extension;
+  lineNumbers: () => boolean;
   onChange: (cell: CellView) => void;
   onFocus: (cell: CellView) => void;
   onSelect: (cell: CellView, extend: boolean) => void;
@@ -109,6 +110,7 @@ export class CellView {
       onChange: () => host.onChange(this),
       onFocus: () => host.onFocus(this),
       label: "Cell editor",
+      lineNumbers: host.lineNumbers(),
     });
     this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : []);
     this.applyType();

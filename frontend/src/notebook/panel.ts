@@ -90,6 +90,7 @@ export class NotebookPanel {
   private inspectEl: HTMLElement | null = null;
   private dragCell: CellView | null = null;
   private loaded = false;
+  lineNumbers = localStorage.getItem("folio:cell-line-numbers") === "1";
   private statusBar!: HTMLElement;
   private cellTools!: HTMLElement;
 
@@ -266,6 +267,7 @@ export class NotebookPanel {
       ],
       View: [
         { label: "Table of contents", action: () => this.toggleToc() },
+        { label: "Toggle line numbers", shortcut: "Shift+L", action: () => this.toggleLineNumbers() },
         { label: "Collapse selected inputs", action: () => this.selected().forEach((c) => c.setInputHidden(true)), separatorBefore: true },
         { label: "Expand selected inputs", action: () => this.selected().forEach((c) => c.setInputHidden(false)) },
         { label: "Collapse selected outputs", shortcut: "O", action: () => this.selected().forEach((c) => c.setOutputHidden(true)) },
@@ -319,6 +321,7 @@ export class NotebookPanel {
       keys: (cell) => this.editorKeys(cell),
       completion: (ctx) => this.complete(ctx),
       language: () => languageFor(this.language),
+      lineNumbers: () => this.lineNumbers,
       onChange: () => this.markDirty(),
       onFocus: (cell) => {
         const i = this.cells.indexOf(cell);
@@ -617,6 +620,8 @@ export class NotebookPanel {
       "0": () => double("0", () => this.restart(true)),
       i: () => double("i", () => this.interrupt()),
       o: () => this.selected().forEach((c) => c.setOutputHidden(!c.outputHidden)),
+      "Shift-o": () => this.selected().forEach((c) => c.toggleScrolled()),
+      "Shift-l": () => this.toggleLineNumbers(),
       h: () => this.showShortcuts(),
       Home: () => (this.selectCell(0, false), this.scrollToActive()),
       End: () => (this.selectCell(this.cells.length - 1, false), this.scrollToActive()),
@@ -1523,6 +1528,12 @@ export class NotebookPanel {
   }
 
   // ------------------------------------------------------------------ panels
+
+  toggleLineNumbers() {
+    this.lineNumbers = !this.lineNumbers;
+    localStorage.setItem("folio:cell-line-numbers", this.lineNumbers ? "1" : "0");
+    this.cells.forEach((c) => c.editor.setLineNumbers(this.lineNumbers));
+  }
 
   toggleToc() {
     this.tocEl.classList.toggle("hidden");

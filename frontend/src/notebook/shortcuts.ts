@@ -15,6 +15,8 @@ export const SHORTCUTS: [string, string, string][] = [
   ["Command", "Y / M / R", "To code / markdown / raw"],
   ["Command", "Shift-M", "Merge selected cells (or with the cell below)"],
   ["Command", "O", "Toggle output"],
+  ["Command", "Shift-O", "Toggle output scrolling"],
+  ["Command", "Shift-L", "Toggle line numbers"],
   ["Command", "I, I", "Interrupt the kernel"],
   ["Command", "0, 0", "Restart the kernel"],
   ["Command", "H", "Show keyboard shortcuts"],
