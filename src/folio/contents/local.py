@@ -78,7 +78,8 @@ class LocalContents:
         self._writable = Writable()
         # sha256 of notebook bytes known to be valid (written or validated by us): skips re-validating on open.
         self._valid: OrderedDict[str, None] = OrderedDict()
-        # sha256 of notebooks saved with every code cell trusted (in memory: trust lasts for the server's life).
+        # sha256 of notebooks saved with every code cell trusted. Anything with ``in``/``add``/``discard``: the
+        # server's trust route swaps in a persistent, signed folio.contents.trust.TrustStore.
         self._trusted: set[str] = set()
 
     @classmethod
