@@ -174,7 +174,7 @@ export class NotebookPanel {
     const menus = menubar(this.menus());
     const toolbar = this.buildToolbar();
     this.bannerBox = h("div", { class: "banners" });
-    this.container = h("div", { class: "cells", tabindex: "-1", role: "list", "aria-label": "Notebook cells" });
+    this.container = h("div", { class: "cells", tabindex: "-1", role: "region", "aria-label": "Notebook cells" });
     this.container.addEventListener("dragover", (ev) => this.onDragOver(ev));
     this.container.addEventListener("drop", (ev) => this.onDrop(ev));
     this.container.addEventListener("dragleave", () => this.container.querySelectorAll(".drop-before,.drop-after").forEach((e) => e.classList.remove("drop-before", "drop-after")));
@@ -686,6 +686,12 @@ export class NotebookPanel {
       delete j.id;
       return j;
     });
+    // Shared with the other notebooks open in this browser, as JupyterLab's cell clipboard is.
+    try {
+      localStorage.setItem("folio:cell-clipboard", JSON.stringify(this.clipboard));
+    } catch {
+      /* too big for storage: this tab keeps it */
+    }
   }
 
   cut() {
@@ -694,6 +700,12 @@ export class NotebookPanel {
   }
 
   paste(offset: 0 | 1) {
+    try {
+      const shared = JSON.parse(localStorage.getItem("folio:cell-clipboard") ?? "null");
+      if (Array.isArray(shared) && shared.length) this.clipboard = shared;
+    } catch {
+      /* keep this tab's clipboard */
+    }
     if (!this.clipboard.length) return;
     this.snapshot();
     const at = offset === 0 ? Math.min(this.anchor, this.active) : Math.max(this.anchor, this.active) + 1;
