@@ -459,6 +459,60 @@ async function main() {
       return { execution_count: r.reply.execution_count, implementation: oldInfo.implementation };
     });
 
+    // jupyter_server restarts a crashed kernel itself (KernelRestarter) and says so with an iopub
+    // status 'restarting', which JupyterLab follows ('autorestarting', then a reconnect). A server may
+    // instead report it 'dead' (JupyterLab then shows "Kernel Dead" and the user picks a kernel
+    // again). Either keeps JupyterLab working; silence does not.
+    let deathMode = null;
+    await step('kernel dies: the client is told, and can carry on', async () => {
+      const seen = [];
+      const onStatus = (_, st) => seen.push(st);
+      const wire = [];
+      const onAny = (_, a) => {
+        if (a.direction === 'recv') {
+          const st = a.msg.header.msg_type === 'status' ? `:${a.msg.content.execution_state}` : '';
+          wire.push(`${a.msg.channel}.${a.msg.header.msg_type}${st}`);
+        }
+      };
+      const dying = kernel;
+      dying.statusChanged.connect(onStatus);
+      dying.anyMessage.connect(onAny);
+      try {
+        await execute(dying, 'died_here = 1');
+        wire.length = 0;
+        // No reply comes: the process exits mid-request.
+        dying.requestExecute({ code: 'import os; os._exit(1)' });
+        await withTimeout(new Promise(resolve => {
+          const check = () => (seen.includes('autorestarting') || seen.includes('dead') ? resolve() :
+            setTimeout(check, 100));
+          check();
+        }), 30000, "a status 'restarting' or 'dead' after the kernel process exited").catch(err => {
+          throw new Mismatch(`${err.message}; statuses ${JSON.stringify(seen)}; received after the exit: ` +
+            `${JSON.stringify(wire)}; connection ${dying.connectionStatus}`);
+        });
+        deathMode = seen.includes('autorestarting') ? 'auto-restarted' : 'dead';
+        if (deathMode === 'auto-restarted') {
+          await waitForStatus(dying, ['idle'], T);
+        } else {
+          // What JupyterLab's "Select Kernel" does for a dead kernel.
+          kernel = await withTimeout(session.changeKernel({ name: 'python3' }), T, 'PATCH session after death');
+          await withTimeout(kernel.info, T, 'kernel_info on the replacement kernel');
+        }
+        const r = await execute(kernel, "'died_here' in globals()");
+        expect(r.results.length === 1 && r.results[0].data['text/plain'] === 'False',
+          'a fresh kernel after the crash', r.results);
+        return { mode: deathMode, statuses: [...new Set(seen)] };
+      } finally {
+        dying.statusChanged.disconnect(onStatus);
+        dying.anyMessage.disconnect(onAny);
+      }
+    });
+
+    await step('kernel dies: auto-restarted by the server, as jupyter_server does', async () => {
+      expect(deathMode === 'auto-restarted',
+        "an iopub status 'restarting' and the same kernel back (jupyter_server's KernelRestarter)", deathMode);
+    }, { optional: true });
+
     await step('change kernel (PATCH session kernel name)', async () => {
       const oldId = kernel.id;
       const next = await withTimeout(session.changeKernel({ name: 'python3' }), T, 'PATCH /api/sessions/{id}');
