@@ -77,8 +77,7 @@ class Row:
     values: dict[str, float | Fail] = field(default_factory=dict)
     target: str = ""
     # judge(folio, jupyter_server, direct) -> True/False, or None when it cannot be judged
-    judge: Callable[[float, float | None, float | None], bool] | None = None
-    higher_is_better: bool = False
+    judge: Callable[[float, float | None, float | None], bool | None] | None = None
 
     def verdict(self) -> str:
         if self.judge is None:
