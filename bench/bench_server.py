@@ -522,7 +522,7 @@ class Bench:
 
     async def main(self) -> Results:
         cases = self.args.only
-        print(f"starting {', '.join(self.args.servers)} ...", flush=True)
+        print(f"starting {', '.join(self.args.servers)} ... ({load_now()})", flush=True)
         await self.start_servers()
         try:
             if "rss" in cases or "concurrent" in cases:
@@ -570,13 +570,23 @@ def versions() -> str:
     return ", ".join(out)
 
 
-def section(res: Results, command: str, elapsed: float, load: tuple[float, float]) -> str:
+def cpu_pressure() -> str:
+    """Linux PSI: the share of the last minute some task waited for a CPU (other work on a shared box)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+        return line.split("avg60=")[1].split()[0] + " %"
+    except (OSError, IndexError):
+        return "n/a"
+
+
+def section(res: Results, command: str, elapsed: float, load: tuple[str, str]) -> str:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = "\n".join(f"- {n}" for n in res.notes) or "- none"
     return f"""## folio serve vs jupyter_server
 
-Date: {date}. Machine: {machine()}; 1-minute load average {load[0]:.1f} at the start of the run and
-{load[1]:.1f} at the end. {versions()}.
+Date: {date}. Machine: {machine()}. At the start of the run: {load[0]}; at the end: {load[1]}
+(1-minute load average; CPU pressure = share of the last minute some task waited for a CPU).
+{versions()}.
 
 Command (from the repository root, {elapsed:.0f} s):
 
@@ -623,6 +633,10 @@ def write_results(path: Path, text: str) -> None:
     path.write_text(new)
 
 
+def load_now() -> str:
+    return f"load {os.getloadavg()[0]:.1f}, CPU pressure {cpu_pressure()}"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", default=",".join(CASES),
@@ -652,7 +666,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t0 = time.monotonic()
-    load0 = os.getloadavg()[0]
+    load0 = load_now()
     work = Path(tempfile.mkdtemp(prefix="folio-bench-server-"))
     try:
         res = asyncio.run(Bench(args, work).main())
@@ -682,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "bench/bench_server.py", *argv_shown])
     if args.write:
         path = Path(__file__).resolve().parent / "RESULTS.md"
-        write_results(path, section(res, command, elapsed, (load0, os.getloadavg()[0])))
+        write_results(path, section(res, command, elapsed, (load0, load_now())))
         print(f"updated {path.name}")
     if args.json:
         args.json.write_text(json.dumps({
