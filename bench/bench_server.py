@@ -376,6 +376,9 @@ class Bench:
                 r = await k.run(BIG_PRINT_CODE, timeout=150)
                 self.res.set("big_t", t, time.perf_counter() - t0)
                 n = r.stdout_bytes
+                xs = sum(c.count("x") for c in r.stdout)
+                if n == BIG_PRINT_EXPECTED_BYTES and xs != BIG_PRINT_EXPECTED_BYTES - 1:
+                    raise BenchError("50 MB print: right length, wrong text")
                 self.res.set("big_pct", t, 100.0 * n / BIG_PRINT_EXPECTED_BYTES)
                 if n != BIG_PRINT_EXPECTED_BYTES:
                     self.res.note(f"{t}: 50 MB print: got {n:,} of {BIG_PRINT_EXPECTED_BYTES:,} bytes of stdout"
