@@ -46,13 +46,16 @@ def page(browser, request) -> Iterator[object]:  # type: ignore[no-untyped-def]
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.page_errors = errors  # type: ignore[attr-defined]
     yield pg
-    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+    failed = request.node.rep_call.failed if hasattr(request.node, "rep_call") else False
+    if failed:
         SHOTS.mkdir(parents=True, exist_ok=True)
         try:
             pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"))
         except Exception:
             pass
     context.close()
+    # An exception in the page is a bug even when the test's own assertions passed.
+    assert failed or not errors, f"JavaScript errors in the page: {errors}"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
