@@ -27,7 +27,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 
 from folio.errors import Conflict, KernelDied, KernelUnavailable, NoSuchKernel, Timeout, TooManyRequests
 from folio.kernels.bridge import UNTRACKED, KernelBridge
-from folio.kernels.launch import new_kernel_manager
+from folio.kernels.launch import kernel_spec_manager, new_kernel_manager
 from folio.kernels.limits import LimitEnforcer, Limits, memory_limit_message
 from folio.kernels.resources import ResourceSampler, Sample
 from folio.kernels.wire import RawMessage
@@ -88,7 +88,7 @@ class KernelRegistry:
 
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.spec_manager = spec_manager or KernelSpecManager()
+        self.spec_manager = spec_manager or kernel_spec_manager()
         self.kernels: dict[str, ManagedKernel] = {}
         #: Called with each kernel handed to a user; a layer above attaches bridge taps here.
         self.on_adopt: list[Callable[[ManagedKernel], None]] = []
