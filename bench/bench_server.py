@@ -184,6 +184,7 @@ class Bench:
         self.work = work
         self.res = Results()
         self.servers: dict[str, Server] = {}
+        self.not_started: dict[str, str] = {}
         self.http: dict[str, httpx.AsyncClient] = {}
         self.deadline = time.monotonic() + args.max_seconds
         self.direct_root = work / "direct" / "root"
@@ -224,7 +225,8 @@ class Bench:
             try:
                 s = await asyncio.to_thread(starters[name], self.work / name, token)
             except Exception as e:
-                self.res.note(f"{name} did not start: {e}")
+                self.res.note(" | ".join(str(e).splitlines())[:600])
+                self.not_started[name] = f"{name} did not start"
                 continue
             self.servers[name] = s
             # Plenty of connections so the 20-kernel case never waits on the pool.
@@ -542,6 +544,9 @@ class Bench:
                     r.values[t] = self.servers[t].rss_bytes() / MB
         finally:
             await self.stop_servers()
+        for name, reason in self.not_started.items():
+            for row in self.res.rows.values():
+                row.values.setdefault(name, Fail(reason))
         return self.res
 
 
