@@ -21,6 +21,7 @@ Examples:
   folio run a.ipynb b.ipynb --output-dir runs/ -j 2      # two notebooks at once
   folio run sweep.ipynb -f grid.yaml -j 4 --output-dir runs/   # grid.yaml: a list of parameter sets
   folio run etl.ipynb --cell-timeout 600 --timeout 3600 --json > record.jsonl
+  folio run report.ipynb --help-notebook                # list its parameters
 
 \b
 Parameters go into a new cell tagged 'injected-parameters' after the cell tagged
@@ -93,6 +94,8 @@ def _output_for(src: Path, index: int, many_sets: bool, output: str | None, outp
               help="A parameter kept as a raw string.")
 @click.option("-y", "--parameters-yaml", "yaml_params", multiple=True, metavar="YAML",
               help="Parameters as a YAML mapping string.")
+@click.option("-b", "--parameters-base64", "b64_params", multiple=True, metavar="B64",
+              help="Parameters as a base64-encoded YAML mapping.")
 @click.option("-f", "--parameters-file", "param_files", multiple=True, type=click.Path(dir_okay=False),
               help="YAML or JSON file: a mapping, or a list of mappings (one run each).")
 @click.option("-o", "--output", help="Output notebook ('-' for stdout).")
@@ -109,12 +112,16 @@ def _output_for(src: Path, index: int, many_sets: bool, output: str | None, outp
 @click.option("--allow-errors", is_flag=True, help="Keep running after a cell error (the run still counts as ok).")
 @click.option("--env", "env_mode", type=click.Choice(["inline", "sidecar", "none"]), default="inline",
               show_default=True, help="Record installed packages in the notebook, in a sidecar file, or not.")
+@click.option("--prepare-only", is_flag=True, help="Inject the parameters and write the output without running it.")
+@click.option("--help-notebook", is_flag=True, help="Show the notebook's parameters (names, defaults, help) and exit.")
+@click.option("--log-output", is_flag=True, help="Echo the cells' stdout/stderr to stderr as they run.")
 @click.option("--report-mode", is_flag=True, help="Hide the injected parameters cell's source in the output.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, only errors and the exit status.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout: cell events and each run record.")
 @click.option("--progress/--no-progress", default=None, help="Force the progress bar on or off.")
 def run(notebooks: tuple[str, ...], params: tuple[tuple[str, str], ...], raw_params: tuple[tuple[str, str], ...],
-        yaml_params: tuple[str, ...], param_files: tuple[str, ...], output: str | None, output_dir: str | None,
+        yaml_params: tuple[str, ...], b64_params: tuple[str, ...], param_files: tuple[str, ...],
+        output: str | None, output_dir: str | None, prepare_only: bool, help_notebook: bool, log_output: bool,
         inplace: bool, kernel: str | None, cwd: str | None, cell_timeout: float | None, timeout: float | None,
         start_timeout: float, jobs: int, allow_errors: bool, env_mode: str, report_mode: bool, quiet: bool,
         as_json: bool, progress: bool | None) -> None:
@@ -126,10 +133,13 @@ def run(notebooks: tuple[str, ...], params: tuple[tuple[str, str], ...], raw_par
     from folio.execution.runner import default_kernel
     from folio.notebook.nbio import read_notebook
 
+    if help_notebook:
+        _show_parameters(notebooks)
+        return
     try:
         files = [P.load_parameter_file(f) for f in param_files]
         overrides: dict[str, Any] = {}
-        for y in yaml_params:
+        for y in [*yaml_params, *(_b64(b) for b in b64_params)]:
             data = yaml.safe_load(y)
             if not isinstance(data, dict):
                 raise click.UsageError(f"-y needs a YAML mapping, got {y!r}")
@@ -169,17 +179,20 @@ def run(notebooks: tuple[str, ...], params: tuple[tuple[str, str], ...], raw_par
     if len({o.resolve() for o in outs}) != len(outs):
         raise click.UsageError("two runs would write the same output file; use {stem}/{index} or --output-dir")
 
+    if prepare_only:
+        _prepare_only(jobs_list, report_mode)
+        return
     show_bar = progress if progress is not None else (sys.stderr.isatty() and not quiet and not as_json)
     code = asyncio.run(_run_all(jobs_list, jobs, cell_timeout=cell_timeout, timeout=timeout,
                                 start_timeout=start_timeout, allow_errors=allow_errors, env_mode=env_mode,
                                 report_mode=report_mode, quiet=quiet, as_json=as_json, show_bar=show_bar,
-                                to_stdout=output == "-"))
+                                to_stdout=output == "-", log_output=log_output))
     sys.exit(code)
 
 
 async def _run_all(jobs_list: list[_Job], jobs: int, *, cell_timeout: float | None, timeout: float | None,  # noqa: ASYNC109
                    start_timeout: float, allow_errors: bool, env_mode: str, report_mode: bool, quiet: bool,
-                   as_json: bool, show_bar: bool, to_stdout: bool) -> int:
+                   as_json: bool, show_bar: bool, to_stdout: bool, log_output: bool = False) -> int:
     from folio.cli._progress import BarProgress, JsonProgress, LogProgress, QuietProgress
     from folio.errors import FolioError
     from folio.execution.pool import KernelPool
@@ -212,6 +225,7 @@ async def _run_all(jobs_list: list[_Job], jobs: int, *, cell_timeout: float | No
                     cell_timeout=cell_timeout, timeout=timeout, allow_errors=allow_errors,
                     progress=_ForRun(display, labels, job.label), environment=env_mode,  # type: ignore[arg-type]
                     pool=pool, startup_timeout=start_timeout, report_mode=report_mode,
+                    on_stream=_echo_stream(job.label if len(jobs_list) > 1 else None) if log_output else None,
                 )
                 results[k] = res
             except FolioError as e:
@@ -256,6 +270,58 @@ async def _run_all(jobs_list: list[_Job], jobs: int, *, cell_timeout: float | No
     if any(isinstance(r, KernelUnavailable) for r in results.values()):
         return 3
     return 1 if failed else 0
+
+
+def _b64(value: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as e:
+        raise click.BadParameter(f"not base64-encoded UTF-8 YAML: {e}", param_hint="-b") from e
+
+
+def _echo_stream(label: str | None) -> Any:
+    def echo(name: str, text: str) -> None:
+        if label:
+            text = "".join(f"[{label}] {line}" for line in text.splitlines(keepends=True))
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    return echo
+
+
+def _show_parameters(notebooks: tuple[str, ...]) -> None:
+    from folio.errors import FolioError
+    from folio.execution.params import inspect_parameters
+    from folio.notebook.nbio import read_notebook
+
+    for src in notebooks:
+        try:
+            nb = read_notebook(src)
+        except FolioError as e:
+            raise ToolError(e) from e
+        found = inspect_parameters(nb)
+        click.echo(f"Parameters of {src}:" if found else f"{src} has no cell tagged 'parameters'.")
+        for p in found:
+            typ = f" ({p.type})" if p.type else ""
+            default = p.default.replace("\n", " ")
+            click.echo(f"  {p.name}{typ}: default {default}" + (f"  # {p.help}" if p.help else ""))
+
+
+def _prepare_only(jobs_list: list[_Job], report_mode: bool) -> None:
+    """papermill's --prepare-only: the parameterized notebook, not run."""
+    from folio.execution.runner import prepare_notebook
+    from folio.notebook.nbio import dumps_notebook, write_notebook
+
+    for job in jobs_list:
+        nb, _ = prepare_notebook(job.source, job.parameters, job.kernel, report_mode)
+        if job.output is None:
+            sys.stdout.write(dumps_notebook(nb))
+        else:
+            write_notebook(job.output, nb)
+            click.echo(f"{job.label}: prepared {job.output}", err=True)
 
 
 def _report(jobs_list: list[_Job], results: dict[int, Any], *, quiet: bool, as_json: bool) -> int:

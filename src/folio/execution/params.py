@@ -7,10 +7,13 @@ parameterized for papermill runs unchanged and gives the same result.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +286,63 @@ def merge_parameter_sets(
         else:
             sets = [{**s, **data} for s in sets]
     return [{**s, **overrides} for s in sets]
+
+
+# -- introspection (papermill's --help-notebook)
+
+
+@dataclass
+class ParameterInfo:
+    name: str
+    default: str
+    type: str | None
+    help: str
+
+
+_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?::\s*([^=]+?))?\s*(?:=|<-)\s*(.+?)\s*(?:#\s*(.*))?$")
+
+
+def inspect_parameters(nb: nbformat.NotebookNode) -> list[ParameterInfo]:
+    """Names, defaults, declared types and help comments of the cell tagged ``parameters``.
+
+    Python cells are parsed with ``ast`` (multi-line defaults work); other languages by a line pattern
+    (``name = value  # help`` or ``name <- value``)."""
+    i = find_tagged(nb, PARAMETERS_TAG)
+    if i < 0:
+        return []
+    src = nb.cells[i].source
+    _, language = notebook_language(nb)
+    if (language or "python").lower().startswith("python"):
+        try:
+            return _inspect_python(src)
+        except SyntaxError:
+            pass
+    out = []
+    for line in src.splitlines():
+        m = _ASSIGN.match(line)
+        if m:
+            out.append(ParameterInfo(m.group(1), m.group(3), (m.group(2) or "").strip() or None,
+                                     (m.group(4) or "").strip()))
+    return out
+
+
+def _inspect_python(src: str) -> list[ParameterInfo]:
+    tree = ast.parse(src)
+    lines = src.splitlines()
+    out = []
+    for node in tree.body:
+        target, annotation = None, None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target = node.targets[0].id
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            target, annotation = node.target.id, ast.get_source_segment(src, node.annotation)
+        if target is None:
+            continue
+        value = node.value
+        default = ast.get_source_segment(src, value) if value is not None else ""
+        rest = lines[(node.end_lineno or node.lineno) - 1][(node.end_col_offset or 0):]
+        comment = rest.split("#", 1)[1].strip() if "#" in rest else ""
+        if annotation is None and isinstance(value, ast.Constant):
+            annotation = type(value.value).__name__ if value.value is not None else "None"
+        out.append(ParameterInfo(target, default or "", annotation, comment))
+    return out

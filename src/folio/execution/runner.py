@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import copy
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -64,11 +64,15 @@ class _Client(NotebookClient):
     """nbclient's client, telling the saver whenever an output arrives so partial outputs reach the disk."""
 
     on_output_hook: Any = None
+    on_stream: Any = None
 
     def process_message(self, msg: dict[str, Any], cell: nbformat.NotebookNode, cell_index: int) -> Any:
         out = super().process_message(msg, cell, cell_index)
-        if self.on_output_hook is not None and msg.get("msg_type") not in ("status", "execute_input"):
+        kind = msg.get("msg_type")
+        if self.on_output_hook is not None and kind not in ("status", "execute_input"):
             self.on_output_hook()
+        if self.on_stream is not None and kind == "stream":
+            self.on_stream(msg["content"].get("name", "stdout"), msg["content"].get("text", ""))
         return out
 
 
@@ -174,9 +178,11 @@ async def arun_notebook(
     startup_timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
     report_mode: bool = False,
+    on_stream: Callable[[str, str], None] | None = None,
 ) -> RunResult:
     """Execute a notebook; always returns the (possibly partial) notebook and its record, never raises for a
-    failed cell. ``output`` is written as the run goes. Kernel start failures raise KernelUnavailable."""
+    failed cell. ``output`` is written as the run goes; ``on_stream(name, text)`` sees stdout/stderr live.
+    Kernel start failures raise KernelUnavailable."""
     input_name = str(source) if isinstance(source, str | Path) else "<notebook>"
     nb, name = prepare_notebook(source, parameters, kernel_name, report_mode)
     if cwd is None and isinstance(source, str | Path):
@@ -230,6 +236,7 @@ async def arun_notebook(
         client.kc = handle.kc
         client.reset_execution_trackers()
         client.on_output_hook = saver.mark
+        client.on_stream = on_stream
         try:
             async with asyncio.timeout(timeout):
                 kill_kernel = not await _run_cells(client, nb, record, progress, saver, allow_errors, input_name)

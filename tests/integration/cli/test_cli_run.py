@@ -158,3 +158,16 @@ def test_stdout_output_and_inplace(write_nb, tmp_path: Path) -> None:
     assert r.returncode == 0 and "hello" in "".join(nbformat.reads(r.stdout, 4).cells[0].outputs[0].text)
     r = folio("run", str(src), "--inplace", "-q", cwd=tmp_path)
     assert r.returncode == 0 and stdout_of(src) == ["hello\n"]
+
+
+def test_papermill_extras_help_notebook_prepare_only_base64_and_log_output(write_nb, tmp_path: Path) -> None:
+    src = write_nb("extras.ipynb", "print('rate is', rate)", params="rate: float = 0.5  # learning rate\nname = 'x'")
+    h = folio("run", str(src), "--help-notebook", cwd=tmp_path)
+    assert h.returncode == 0
+    assert "rate (float): default 0.5  # learning rate" in h.stdout and "name (str): default 'x'" in h.stdout
+    prep = folio("run", str(src), "--prepare-only", "-b", "cmF0ZTogMC43NQo=", "-o", "prep.ipynb", cwd=tmp_path)
+    assert prep.returncode == 0, prep.stderr
+    nb = nbformat.read(tmp_path / "prep.ipynb", 4)
+    assert nb.cells[1].source == "# Parameters\nrate = 0.75\n" and nb.cells[2].outputs == []
+    live = folio("run", str(src), "--log-output", "-q", "-p", "rate", "2", cwd=tmp_path)
+    assert live.returncode == 0 and "rate is 2\n" in live.stderr

@@ -81,3 +81,16 @@ def test_parameter_files_and_sets(tmp_path) -> None:  # type: ignore[no-untyped-
         P.load_parameter_file(tmp_path / "bad.yaml")
     with pytest.raises(ParameterError):
         P.translator_for("cobol", "cobol")
+
+
+def test_inspect_parameters_python_and_other_languages() -> None:
+    nb = notebook(True)
+    nb.cells[1].source = ("alpha = 0.5  # learning rate\nname: str = 'a#b'\n"
+                          "items = [\n    1, 2,\n]  # the items\nimport os")
+    got = [(p.name, p.type, p.default, p.help) for p in P.inspect_parameters(nb)]
+    assert got == [("alpha", "float", "0.5", "learning rate"), ("name", "str", "'a#b'", ""),
+                   ("items", None, "[\n    1, 2,\n]", "the items")]
+    r = notebook(True, "ir", "R")
+    r.cells[1].source = "alpha <- 0.5  # rate\nn = 3"
+    assert [(p.name, p.default, p.help) for p in P.inspect_parameters(r)] == [("alpha", "0.5", "rate"), ("n", "3", "")]
+    assert P.inspect_parameters(notebook(False)) == []
