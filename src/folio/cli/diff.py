@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -61,6 +62,6 @@ def diff(a: str, b: str | None, sources_only: bool, as_json: bool, color: bool |
         json.dump({"a": a, "b": b, "changed": d.changed, **d.to_dict()}, sys.stdout, indent=1, default=str)
         sys.stdout.write("\n")
     elif d.changed or context:
-        use_color = sys.stdout.isatty() if color is None else color
+        use_color = (sys.stdout.isatty() and not os.environ.get("NO_COLOR")) if color is None else color
         sys.stdout.write(format_diff(d, a, b, color=use_color, context=context))
     sys.exit(1 if d.changed else 0)

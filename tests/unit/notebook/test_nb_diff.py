@@ -72,3 +72,12 @@ def test_textconv_shows_cells_and_summarizes_images() -> None:
     assert "# %% cell 2 [code]" in text and "x = 1" in text
     assert "<image/png: 12 bytes, sha1" in text
     assert "iVBORw0KGgo=" not in text
+
+
+def test_color_only_when_asked() -> None:
+    a = base()
+    b = copy.deepcopy(a)
+    b.cells[1].source = "x = 3"
+    d = diff_notebooks(a, b)
+    assert "\x1b[32m" in format_diff(d, "a", "b", color=True)
+    assert "\x1b[" not in format_diff(d, "a", "b", color=False)

@@ -78,3 +78,20 @@ def test_sarif_shape(tmp_path: Path) -> None:
     results = sarif["runs"][0]["results"]
     assert sarif["version"] == "2.1.0" and len(results) == 3
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] > 0
+
+
+def test_passwords_in_assignments_and_connection_strings_and_high_entropy(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        'db_password = "Tr0ub4dor&3xyz"\n'
+        'conn = "Server=db;Database=x;User Id=sa;Password=Qw3rty!Secret;"\n'
+        'blob = "' + "Zm9vYmFyYmF6cXV4" + 'Q2xhdWRlSXNIZWxwZnVs' + 'VGhpc0lzSGlnaEVudHJvcHk="\n'
+        "n_rows = 10\n")]
+    p = tmp_path / "pw.ipynb"
+    nbformat.write(nb, p)
+    findings, _ = S.scan_paths([p])
+    by_line = {f.line: f.kind for f in findings}
+    assert by_line.get(1) == "Secret Keyword"
+    assert 2 in by_line
+    assert by_line.get(3) == "Base64 High Entropy String"
+    assert 4 not in by_line
