@@ -65,10 +65,18 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()  # noqa: S324 - detect-secrets' baseline format
 
 
-def redact(line: str, secret: str) -> str:
+def redact(line: str, secret: str, width: int = 60) -> str:
+    """The line with the secret masked, cut to ``width`` characters either side of it (minified files have
+    very long lines)."""
     shown = secret[:4] if len(secret) > 12 else secret[:1]
-    masked = line.replace(secret, shown + "*" * 8)
-    return masked.strip()[:160]
+    masked_secret = shown + "*" * 8
+    at = line.find(secret)
+    if at < 0:
+        return line.strip()[: 2 * width]
+    before, after = line[:at], line[at + len(secret):]
+    before = ("…" + before[-width:]) if len(before) > width else before
+    after = (after[:width] + "…") if len(after) > width else after
+    return (before + masked_secret + after).strip()
 
 
 # -- detection over lines
@@ -103,6 +111,8 @@ class _Detector:
             if s.secret_value is None:
                 continue
             secret = _expand(s.secret_value, lines[s.line_number - 1])
+            if _inside_data_uri(lines[s.line_number - 1], secret):
+                continue
             key = (s.line_number, secret)
             if key not in seen:
                 seen.add(key)
@@ -117,6 +127,18 @@ class _Detector:
                         continue
                     seen.add((n, secret))
                     yield n, kind, secret
+
+
+_DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _inside_data_uri(line: str, secret: str) -> bool:
+    """Embedded images and fonts (``<img src="data:image/png;base64,...">`` in HTML outputs, CSS) are
+    random-looking by nature; a match inside one is noise."""
+    if "base64," not in line:
+        return False
+    at = line.find(secret)
+    return any(m.start() <= at < m.end() for m in _DATA_URI.finditer(line))
 
 
 def _expand(secret: str, line: str) -> str:

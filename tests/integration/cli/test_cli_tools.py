@@ -88,7 +88,8 @@ def test_scan_finds_planted_keys_in_cell_stream_and_html_and_honours_a_baseline(
     # accept what is there now; a new key is still reported, the baselined ones are not
     assert folio("scan", str(nb), "--write-baseline", "base.json", cwd=tmp_path).returncode == 0
     assert folio("scan", str(nb), "--baseline", "base.json", cwd=tmp_path).returncode == 0
-    planted_notebook(nb, extra_source='gh = "ghp_' + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn" + '"')
+    new_key = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn"  # pragma: allowlist secret
+    planted_notebook(nb, extra_source=f'gh = "{new_key}"')
     r = folio("scan", str(nb), "--baseline", "base.json", "--format", "json", cwd=tmp_path)
     assert r.returncode == 1
     found = json.loads(r.stdout)
