@@ -501,3 +501,38 @@ def test_reload_while_a_cell_runs_keeps_its_output_coming(page: Page, server) ->
     page.reload()  # same tab: same client session id, so the server replays what this page missed
     expect(cell(page, 0).locator(".output.stream")).to_contain_text("tick 3", timeout=20_000)
     expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
+
+
+def test_rich_outputs_by_mime_priority(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20"/></svg>'
+    pdf = base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
+
+    def dd(data: dict) -> dict:
+        return {"output_type": "display_data", "data": {"text/plain": "fallback", **data}, "metadata": {}}
+
+    outputs = [
+        dd({"text/html": "<b class='h'>bold html</b>", "image/png": PNG_1x1.hex()}),
+        dd({"image/jpeg": "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAP"}),
+        dd({"image/svg+xml": svg}),
+        dd({"text/markdown": "**md** output"}),
+        dd({"text/latex": "$$x^2$$"}),
+        dd({"application/json": {"k": [1, 2, {"n": None}]}}),
+        dd({"application/pdf": pdf}),
+        dd({}),
+        {"output_type": "execute_result", "data": {"text/plain": "'res'"}, "metadata": {}, "execution_count": 3},
+    ]
+    put_notebook(server, "mime.ipynb", notebook_json(code_cell("...", outputs, 3)))
+    open_notebook(page, server, "mime.ipynb")
+    out = cell(page, 0).locator(".output")
+    expect(out).to_have_count(len(outputs))
+    expect(out.nth(0).locator("b.h")).to_have_text("bold html")  # html wins over png
+    expect(out.nth(1).locator("img")).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,"))
+    expect(out.nth(2).locator("img")).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
+    expect(out.nth(3).locator("strong")).to_have_text("md")
+    expect(out.nth(4).locator(".katex-display")).to_be_visible()
+    expect(out.nth(5).locator(".json-output")).to_contain_text('"k"')
+    expect(out.nth(6).get_by_role("link", name="Open PDF output")).to_be_visible()
+    expect(out.nth(7)).to_have_text("fallback")
+    expect(cell(page, 0).locator(".output-prompt")).to_have_text("[3]:")
