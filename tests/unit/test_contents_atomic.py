@@ -59,12 +59,18 @@ def test_failure_mid_write_leaves_old_file(tmp_path: Path) -> None:
 
 
 def test_staged_write_commit_and_abort(tmp_path: Path) -> None:
+    import hashlib
+
     f = tmp_path / "nb.ipynb"
     f.write_text("old")
     with ThreadPoolExecutor(1) as pool:
-        stage = StagedWrite(f, [b"dropped"], pool)
+        stage = StagedWrite(f, pool)
+        stage.feed(b"dropped")
         stage.abort()
         assert f.read_text() == "old" and temps(tmp_path) == []
-        stage = StagedWrite(f, [b"kept", b"\n"], pool)
-        stage.commit()
+        stage = StagedWrite(f, pool)
+        for piece in (b"kept", memoryview(b"--\n")[2:]):
+            stage.feed(piece)
+        digest = stage.commit()
     assert f.read_text() == "kept\n" and temps(tmp_path) == []
+    assert digest == hashlib.sha256(b"kept\n").hexdigest()

@@ -218,3 +218,15 @@ def test_long_multiline_strings_split_exactly_like_splitlines() -> None:
         nb.cells = [new_code_cell(text, outputs=[new_output("stream", text=text),
                                                  new_output("display_data", data={"text/html": text})])]
         assert document.dumps(nb) == nbformat_bytes(nb)
+
+
+def test_many_cells_are_written_in_pieces_exactly_like_nbformat() -> None:
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}, "x": 1e-7})
+    for i in range(document._GROUP_CELLS * 2 + 7):
+        meta = {"weird": float("nan")} if i == document._GROUP_CELLS + 3 else {}  # one group takes the exact path
+        nb.cells.append(new_code_cell(f"x = {i}\nprint(x)", metadata=meta,
+                                      outputs=[new_output("stream", text=f"{i}\n" * 3)]))
+        nb.cells.append(new_markdown_cell(f"# {i}"))
+    pieces = list(document.iter_dumps(nb))
+    assert len(pieces) > 4
+    assert b"".join(bytes(p) for p in pieces) == nbformat_bytes(nb) == document.dumps(nb)

@@ -7,7 +7,9 @@ are hidden dot-files with a fixed prefix so listings can always leave them out, 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import queue
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
@@ -107,32 +109,43 @@ def atomic_copy(src: Path, dst: Path, *, exclusive: bool = False, fsync: bool = 
 
 
 class StagedWrite:
-    """An atomic write whose bytes go to disk (temp file, fsync) in the background while the caller does other
-    work, e.g. validating what it is writing; then ``commit()`` renames it into place or ``abort()`` drops it."""
+    """An atomic write fed piece by piece: a worker thread writes (and sha256-hashes) the pieces into the temp
+    file while the caller is still producing the rest or checking it; then ``commit()`` fsyncs and renames it
+    into place (returning the hex digest), or ``abort()`` drops it."""
 
-    def __init__(self, path: Path, chunks: list[bytes], executor: Executor, *, exclusive: bool = False) -> None:
+    _END = object()
+
+    def __init__(self, path: Path, executor: Executor, *, exclusive: bool = False) -> None:
         self.target = _real_target(path)
         self.tmp = temp_path_for(self.target)
         self.exclusive = exclusive
         self._mode = _mode_for(self.target)
-        self._done: Future[None] = executor.submit(self._write, chunks)
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._aborted = False
+        # Opened here so that a permission problem is the caller's exception, not the worker's.
+        self._fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        self._done: Future[str] = executor.submit(self._run)
 
-    def _write(self, chunks: list[bytes]) -> None:
-        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            with os.fdopen(fd, "wb", buffering=0) as f:
-                for chunk in chunks:
-                    write_all(f, chunk)  # type: ignore[arg-type]
+    def _run(self) -> str:
+        digest = hashlib.sha256()
+        with os.fdopen(self._fd, "wb", buffering=0) as f:
+            while (piece := self._queue.get()) is not self._END:
+                if self._aborted:
+                    continue
+                write_all(f, piece)  # type: ignore[arg-type]
+                digest.update(piece)  # type: ignore[arg-type]
+            if not self._aborted:
                 os.fsync(f.fileno())
-            os.chmod(self.tmp, self._mode)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(self.tmp)
-            raise
+        return digest.hexdigest()
 
-    def commit(self) -> None:
-        self._done.result()
+    def feed(self, piece: bytes | memoryview) -> None:
+        self._queue.put(piece)
+
+    def commit(self) -> str:
+        self._queue.put(self._END)
         try:
+            digest = self._done.result()
+            os.chmod(self.tmp, self._mode)
             if self.exclusive:
                 os.link(self.tmp, self.target)
                 os.unlink(self.tmp)
@@ -143,8 +156,11 @@ class StagedWrite:
                 os.unlink(self.tmp)
             raise
         fsync_dir(self.target.parent)
+        return digest
 
     def abort(self) -> None:
+        self._aborted = True
+        self._queue.put(self._END)
         with contextlib.suppress(BaseException):
             self._done.result()
         with contextlib.suppress(OSError):

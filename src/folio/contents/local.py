@@ -42,7 +42,6 @@ from folio.contents.models import (
     numbered,
     samefile,
     sha256,
-    sha256_chunks,
 )
 from folio.errors import BadRequest, FileExists, Forbidden, InvalidNotebook, NoSuchCheckpoint, NoSuchFile
 from folio.notebook import document
@@ -387,32 +386,30 @@ class LocalContents:
             if nb.get("nbformat") == 4 and type(minor) is int and minor >= 5 and isinstance(nb.get("cells"), list):
                 document.repair_ids(nb["cells"])  # before serializing: validation would repair them anyway
             trusted = all_code_cells_trusted(nb)
+            # Pieces of the file go to disk (and get hashed) on another thread while this one serializes the
+            # rest and then validates; the rename only happens for a valid notebook, so an invalid one never
+            # touches the file.
             try:
-                chunks = document.dumps_chunks(nb)
-            except ValueError as e:
-                document.validate(nb, norm)  # the schema's complaint is the better message
-                raise InvalidNotebook(norm, f"cannot be written as JSON: {e}") from None
-            # The bytes go to disk (and get hashed) on other threads while this one validates: the rename only
-            # happens for a valid notebook, so an invalid one never touches the file.
-            size = sum(map(len, chunks))
-            pending = _HASHER.submit(sha256_chunks, chunks) if size >= _PARALLEL_HASH_MIN else None
-            try:
-                stage = StagedWrite(os_path, chunks, _IO, exclusive=exclusive)
+                stage = StagedWrite(os_path, _IO, exclusive=exclusive)
             except PermissionError:
                 raise Forbidden(f"Permission denied: {norm}") from None
             try:
+                try:
+                    for piece in document.iter_dumps(nb):
+                        stage.feed(piece)
+                except ValueError as e:
+                    document.validate(nb, norm)  # the schema's complaint is the better message
+                    raise InvalidNotebook(norm, f"cannot be written as JSON: {e}") from None
                 document.validate(nb, norm)
             except BaseException:
                 stage.abort()
                 raise
         try:
-            stage.commit()
+            digest = stage.commit()
         except PermissionError:
             raise Forbidden(f"Permission denied: {norm}") from None
         except IsADirectoryError:
             raise BadRequest(f"{norm} is a directory", reason="bad type") from None
-        digest = pending.result() if pending is not None else sha256_chunks(chunks)
-        del chunks
         self._remember_valid(digest)
         if trusted:
             self._trusted.add(digest)

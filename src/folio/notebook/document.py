@@ -390,6 +390,50 @@ def dumps_chunks(nb: Notebook) -> list[bytes]:
     return [msgspec.json.format(compact, indent=1), b"\n"]
 
 
+_TOP_KEYS = frozenset({"cells", "metadata", "nbformat", "nbformat_minor"})
+_GROUP_CELLS = 256  # cells serialized per piece by iter_dumps
+_CELLS_HEAD = b'{\n "cells": [\n  '
+
+
+def iter_dumps(nb: Notebook) -> Iterator[bytes | memoryview]:
+    """The bytes of ``dumps(nb)``, yielded in pieces as they are produced, so they can be written (and hashed)
+    on another thread while the rest is still being serialized.
+
+    Cells are serialized a group at a time, each group wrapped as ``{"cells": [...]}`` so msgspec indents it
+    exactly as it sits in the whole document (``cells`` sorts first among the four top-level keys), then
+    sliced out. A group that orjson cannot spell like Python's json goes through the exact writer instead.
+    """
+    cells = nb.get("cells")
+    if nb.keys() != _TOP_KEYS or not isinstance(cells, list) or len(cells) <= _GROUP_CELLS:
+        yield from dumps_chunks(nb)
+        return
+    yield _CELLS_HEAD
+    for start in range(0, len(cells), _GROUP_CELLS):
+        if start:
+            yield b",\n  "
+        yield _cells_piece(cells[start : start + _GROUP_CELLS])
+    rest = {k: v for k, v in nb.items() if k != "cells"}
+    yield b"\n ],\n "
+    yield memoryview(b"".join(dumps_chunks(rest)))[3:]  # drop the '{\n ' that opens the rest's own object
+
+
+def _cells_piece(group: list[Any]) -> bytes | memoryview:
+    try:
+        prepared = [_prepare_cell(c) if isinstance(c, dict) else _fix(c) for c in group]
+        text = msgspec.json.format(orjson.dumps({"cells": prepared}, option=orjson.OPT_SORT_KEYS), indent=1)
+        return memoryview(text)[len(_CELLS_HEAD) : -5]  # cut '{\n "cells": [\n  ' and '\n ]\n}'
+    except (_NeedsExact, orjson.JSONEncodeError):
+        out: list[bytes] = []
+        for i, cell in enumerate(group):
+            if i:
+                out.append(b",\n  ")
+            try:
+                (_write_cell if isinstance(cell, dict) else _write_value)(cell, 3, out)
+            except (TypeError, orjson.JSONEncodeError) as e:
+                raise ValueError(str(e)) from None
+        return b"".join(out)
+
+
 def dumps_exact(nb: Notebook) -> bytes:
     """Like dumps, by walking every container in Python: the path for NaN, infinities and huge integers."""
     out: list[bytes] = []
