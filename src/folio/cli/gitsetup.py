@@ -15,6 +15,7 @@ Examples:
   folio git-setup                 # this repository: .git/info/attributes + .git/config
   folio git-setup --attributes .gitattributes   # share the mapping with the team
   folio git-setup --global        # every repository of this user
+  folio git-setup --strip-filter  # also strip outputs on commit (nbstripout --install)
   folio git-setup --uninstall
 
 \b
@@ -40,8 +41,10 @@ def _folio_command() -> str:
 @click.option("--global", "global_", is_flag=True, help="Configure the user's git, not this repository.")
 @click.option("--attributes", type=click.Path(dir_okay=False),
               help="Attributes file to write (default: .git/info/attributes, or core.attributesFile with --global).")
-@click.option("--uninstall", is_flag=True, help="Remove the diff driver and the *.ipynb mapping.")
-def git_setup(global_: bool, attributes: str | None, uninstall: bool) -> None:
+@click.option("--strip-filter", is_flag=True,
+              help="Also strip outputs on commit (a git clean filter, like 'nbstripout --install').")
+@click.option("--uninstall", is_flag=True, help="Remove the diff driver, the filter and the *.ipynb mappings.")
+def git_setup(global_: bool, attributes: str | None, strip_filter: bool, uninstall: bool) -> None:
     """Register folio as git's diff driver (textconv) for *.ipynb."""
     scope = ["--global"] if global_ else []
     if global_:
@@ -55,21 +58,31 @@ def git_setup(global_: bool, attributes: str | None, uninstall: bool) -> None:
         attr_path = Path(attributes) if attributes else git_dir / "info" / "attributes"
         if not attr_path.is_absolute():
             attr_path = top / attr_path
-    line = "*.ipynb diff=folio"
+    diff_line, filter_line = "*.ipynb diff=folio", "*.ipynb filter=folio-strip"
     lines = attr_path.read_text(encoding="utf-8").splitlines() if attr_path.exists() else []
     if uninstall:
-        subprocess.run(["git", "config", *scope, "--remove-section", "diff.folio"], capture_output=True)
-        if line in lines:
-            lines.remove(line)
+        for section in ("diff.folio", "filter.folio-strip"):
+            subprocess.run(["git", "config", *scope, "--remove-section", section], capture_output=True)
+        lines = [ln for ln in lines if ln not in (diff_line, filter_line)]
+        if attr_path.exists():
             attr_path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-        click.echo(f"removed the folio diff driver ({attr_path})")
+        click.echo(f"removed folio's git diff driver and strip filter ({attr_path})")
         return
-    _git("config", *scope, "diff.folio.textconv", f"{_folio_command()} diff --textconv")
+    folio_cmd = _folio_command()
+    _git("config", *scope, "diff.folio.textconv", f"{folio_cmd} diff --textconv")
     _git("config", *scope, "diff.folio.cachetextconv", "false")
-    if line not in lines:
+    wanted = [diff_line]
+    if strip_filter:
+        # clean runs on 'git add': the index gets the stripped notebook, the working copy keeps its outputs
+        _git("config", *scope, "filter.folio-strip.clean", f"{folio_cmd} strip -t -")
+        _git("config", *scope, "filter.folio-strip.smudge", "cat")
+        wanted.append(filter_line)
+    new = [*lines, *(w for w in wanted if w not in lines)]
+    if new != lines:
         attr_path.parent.mkdir(parents=True, exist_ok=True)
-        attr_path.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
-    click.echo(f"git diff now shows notebooks through folio ({attr_path})")
+        attr_path.write_text("\n".join(new) + "\n", encoding="utf-8")
+    what = "git diff shows notebooks through folio" + (", and commits strip their outputs" if strip_filter else "")
+    click.echo(f"{what} ({attr_path})")
 
 
 def _global_attributes_file() -> str:

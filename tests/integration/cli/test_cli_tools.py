@@ -190,6 +190,14 @@ def test_git_setup_makes_git_diff_readable(executed: Path, tmp_path: Path) -> No
     assert "-value = 6 * 7" in d and "+value = 6 * 9" in d and "# %% cell 2 [code]" in d
     assert '"source": [' not in d  # not raw JSON
 
+    r = subprocess.run([sys.executable, "-m", "folio", "git-setup", "--strip-filter"], cwd=repo, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    git("add", "nb.ipynb")
+    staged = nbformat.reads(git("show", ":nb.ipynb"), 4)
+    assert all(c.get("outputs", []) == [] for c in staged.cells)  # committed without outputs
+    assert nbformat.read(repo / "nb.ipynb", 4).cells[0].outputs  # the working copy keeps them
+
 
 def test_lint_finds_out_of_order_execution(executed: Path, tmp_path: Path) -> None:
     nb = nbformat.read(executed, 4)
