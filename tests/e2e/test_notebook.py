@@ -536,3 +536,19 @@ def test_rich_outputs_by_mime_priority(page: Page, server) -> None:  # type: ign
     expect(out.nth(6).get_by_role("link", name="Open PDF output")).to_be_visible()
     expect(out.nth(7)).to_have_text("fallback")
     expect(cell(page, 0).locator(".output-prompt")).to_have_text("[3]:")
+
+
+def test_change_kernel_starts_a_new_one(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "switch.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "switch.ipynb")
+    run(page, "switch_marker = 1\n'set'")
+    expect(cell(page, 0).locator(".output.execute-result")).to_have_text("'set'")
+    before = page.evaluate("window.folio.kernel.kernelId")
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Change kernel…").click()
+    page.get_by_role("dialog", name="Select kernel").get_by_role("button", name="Select").click()
+    page.wait_for_function(f"window.folio.kernel.kernelId !== {before!r}")
+    wait_idle(page)
+    cell(page, 1).locator(".cm-content").click()
+    run(page, "'switch_marker' in dir()")
+    expect(cell(page, 1).locator(".output.execute-result")).to_have_text("False", timeout=30_000)
