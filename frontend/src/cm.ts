@@ -17,7 +17,7 @@ import { javascript } from "@codemirror/lang-javascript";
 import { r } from "@codemirror/legacy-modes/mode/r";
 import { julia } from "@codemirror/legacy-modes/mode/julia";
 import { shell } from "@codemirror/legacy-modes/mode/shell";
-import { sql, standardSQL } from "@codemirror/legacy-modes/mode/sql";
+import { standardSQL } from "@codemirror/legacy-modes/mode/sql";
 import { yaml } from "@codemirror/legacy-modes/mode/yaml";
 import { toml } from "@codemirror/legacy-modes/mode/toml";
 import { cpp, java, scala } from "@codemirror/legacy-modes/mode/clike";
@@ -27,7 +27,6 @@ import { ruby } from "@codemirror/legacy-modes/mode/ruby";
 import { xml, html } from "@codemirror/legacy-modes/mode/xml";
 import { css } from "@codemirror/legacy-modes/mode/css";
 
-void sql;
 
 /** Language support by kernel language name or file extension. */
 export function languageFor(name: string | undefined | null): Extension {

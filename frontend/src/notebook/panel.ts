@@ -37,6 +37,15 @@ const STATUS_LABEL: Record<KernelStatus, string> = {
   disconnected: "Disconnected",
 };
 
+const FAVICON = (dot: string) =>
+  "data:image/svg+xml," +
+  encodeURIComponent(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#f37726"/>` +
+      `<path d="M4 3h8v2H6v2h5v2H6v4H4z" fill="white"/>${dot}</svg>`,
+  );
+const ICON_IDLE = FAVICON("");
+const ICON_BUSY = FAVICON('<circle cx="12" cy="12" r="3.5" fill="#222" stroke="white"/>');
+
 /** Count code points (the protocol's cursor unit) in s[0:utf16Index]. */
 function toCodePoints(s: string, idx: number): number {
   return Array.from(s.slice(0, idx)).length;
@@ -1119,6 +1128,9 @@ export class NotebookPanel {
     label.textContent = STATUS_LABEL[s];
     this.statusEl.setAttribute("aria-label", `Kernel status: ${STATUS_LABEL[s]}`);
     this.statusEl.title = `Kernel ${STATUS_LABEL[s].toLowerCase()}`;
+    // The tab shows a busy kernel too, as Notebook 7's favicon does.
+    const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+    if (link) link.href = s === "busy" ? ICON_BUSY : ICON_IDLE;
     this.updateStatusBar();
   }
 

@@ -1,9 +1,5 @@
 import { AnsiUp } from "ansi_up";
 
-const au = new AnsiUp();
-au.use_classes = true;
-au.escape_html = true;
-
 /** ANSI escape codes to HTML spans (classes ansi-*-fg/bg), HTML-escaped. */
 export function ansiToHtml(text: string): string {
   // Fresh state per call: colours must not leak from one output into the next.
@@ -12,7 +8,6 @@ export function ansiToHtml(text: string): string {
   a.escape_html = true;
   return a.ansi_to_html(text);
 }
-void au;
 
 /**
  * Terminal-like handling of carriage returns and backspaces in stream text:
