@@ -100,6 +100,24 @@ export class FileBrowser {
       this.fileInput,
     );
     this.list = h("div", { class: "fb-list", role: "grid", "aria-label": "Files" });
+    // Arrow keys move between entries, Space selects, Enter opens (the focused link).
+    this.list.addEventListener("keydown", (ev) => {
+      const links = Array.from(this.list.querySelectorAll<HTMLAnchorElement>("a.fb-name"));
+      const i = links.indexOf(document.activeElement as HTMLAnchorElement);
+      if (i < 0) return;
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        links[Math.max(0, Math.min(links.length - 1, i + (ev.key === "ArrowDown" ? 1 : -1)))].focus();
+      } else if (ev.key === " ") {
+        ev.preventDefault();
+        const path = links[i].dataset.path;
+        if (!path) return;
+        if (this.selected.has(path)) this.selected.delete(path);
+        else this.selected.add(path);
+        this.renderList();
+        this.list.querySelector<HTMLAnchorElement>(`a.fb-name[data-path="${CSS.escape(path)}"]`)?.focus();
+      }
+    });
     const drop = h("div", { class: "fb-drop" }, this.list, h("div", { class: "drop-hint" }, "Drop files to upload them here"));
     drop.addEventListener("dragover", (ev) => {
       if (!ev.dataTransfer?.types.includes("Files")) return;

@@ -138,3 +138,20 @@ def test_under_a_base_url(page: Page, server_factory) -> None:  # type: ignore[n
     page.get_by_role("link", name="File browser").click()
     expect(page).to_have_url(re.compile(r"/jp/tree$"))
     expect(row(page, "Untitled.ipynb")).to_be_visible()
+
+
+def test_keyboard_navigation(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    for name in ("k1.txt", "k2.txt", "k3.txt"):
+        (server.root / name).write_text(name)
+    tree(page, server)
+    page.locator('.fb-row[data-name="k1.txt"] a.fb-name').focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press(" ")
+    expect(row(page, "k2.txt")).to_have_class(re.compile(r"\bselected\b"))
+    page.keyboard.press("Delete")
+    page.get_by_role("dialog", name="Delete").get_by_role("button", name="Delete").click()
+    expect(row(page, "k2.txt")).to_have_count(0)
+    page.locator('.fb-row[data-name="k3.txt"] a.fb-name').focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/edit/k3\.txt$"))
+    expect(page.locator(".cm-content")).to_have_text("k3.txt")
