@@ -84,6 +84,7 @@ class KernelPool:
         self._spares: dict[Key, list[asyncio.Task[KernelHandle]]] = {}
         self._demand: Counter[Key] = Counter()
         self._stopping: set[asyncio.Task[None]] = set()
+        self._abandoned: list[asyncio.Future[KernelHandle]] = []
 
     def expect(self, kernel_name: str, cwd: str | Path | None, count: int = 1) -> None:
         key = (kernel_name, str(cwd) if cwd else None)
@@ -105,7 +106,12 @@ class KernelPool:
             self._demand[key] -= 1
         task = spares.pop(0) if spares else self._start(key)
         self._top_up(key)
-        return await task
+        try:
+            # shielded: a cancel (SIGTERM) mid-launch must not abandon a kernel process half started
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            self._abandoned.append(task)
+            raise
 
     def release(self, handle: KernelHandle, *, now: bool = False) -> None:
         """Shut the kernel down in the background; ``close()`` waits for every shutdown."""
@@ -114,8 +120,9 @@ class KernelPool:
         t.add_done_callback(self._stopping.discard)
 
     async def close(self) -> None:
-        spares = [t for ts in self._spares.values() for t in ts]
+        spares = [t for ts in self._spares.values() for t in ts] + self._abandoned
         self._spares.clear()
+        self._abandoned = []
         # Spares are awaited, not cancelled: a cancel mid-launch could orphan a kernel process.
         for t in spares:
             try:
