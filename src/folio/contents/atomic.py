@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 TEMP_PREFIX = ".~folio-"
+_SYNC_EVERY = 8 * 1024 * 1024
 
 # The process umask, read once at import (reading it means setting it, which is racy once threads run).
 _UMASK = os.umask(0)
@@ -128,12 +129,19 @@ class StagedWrite:
 
     def _run(self) -> str:
         digest = hashlib.sha256()
+        unsynced = 0
         with os.fdopen(self._fd, "wb", buffering=0) as f:
             while (piece := self._queue.get()) is not self._END:
                 if self._aborted:
                     continue
                 write_all(f, piece)  # type: ignore[arg-type]
                 digest.update(piece)  # type: ignore[arg-type]
+                unsynced += len(piece)
+                if unsynced >= _SYNC_EVERY:
+                    # Flush as we go, while the caller is still serializing: the final fsync then has little
+                    # left to do, and it is the only one the caller waits for.
+                    os.fdatasync(f.fileno())
+                    unsynced = 0
             if not self._aborted:
                 os.fsync(f.fileno())
         return digest.hexdigest()
