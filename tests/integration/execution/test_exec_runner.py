@@ -146,3 +146,14 @@ def test_pool_runs_parameter_sets_concurrently_each_on_a_fresh_kernel(write_nb) 
     assert [ln[0] for ln in lines] == ["0", "1", "2"]
     assert len({ln[1] for ln in lines}) == 3  # three kernel processes
     assert all(ln[2] == "1" for ln in lines)  # no state carried over
+
+
+def test_environment_sidecar_keeps_only_the_hash_in_the_notebook(write_nb, tmp_path: Path) -> None:
+    src = write_nb("env.ipynb", "print(1)")
+    out = tmp_path / "env.out.ipynb"
+    res = run_notebook(src, out, environment="sidecar")
+    env = nbformat.read(out, 4).metadata.folio.run.environment
+    assert "packages" not in env and env["packages_hash"].startswith("sha256:")
+    listed = (tmp_path / "env.out.ipynb.packages.txt").read_text().splitlines()
+    assert len(listed) == env["packages_count"] and any(p.startswith("ipykernel==") for p in listed)
+    assert res.record.environment["packages_hash"] == env["packages_hash"]
