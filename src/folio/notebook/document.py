@@ -220,11 +220,11 @@ def _validators() -> tuple[Any, dict[str, Any], dict[str, Any]] | None:
     if _VALIDATORS is None:
         try:
             import fastjsonschema
-            import nbformat
-            from nbformat.validator import _get_schema_json
         except ImportError:
             return None
-        schema = _get_schema_json(nbformat.v4, NBFORMAT, NBFORMAT_MINOR)
+        schema = _schema_json()
+        if schema is None:
+            return None
         defs = dict(schema["definitions"])
         # The schema's oneOf over cell kinds (and over output kinds) tries every kind on every item; each kind
         # pins its own cell_type / output_type, so checking an item against the kind it names is the same verdict.
@@ -242,6 +242,23 @@ def _validators() -> tuple[Any, dict[str, Any], dict[str, Any]] | None:
             {kind: compile_ref(kind) for kind in _OUTPUT_KINDS},
         )
     return _VALIDATORS
+
+
+def _schema_json() -> dict[str, Any] | None:
+    """nbformat's own v4 schema file, read without importing nbformat: its validator module imports
+    jsonschema, whose format checkers build a lark grammar at import (a CPU-second and ~30 MB)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("nbformat")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    v4 = Path(next(iter(spec.submodule_search_locations))) / "v4"
+    for name in (f"nbformat.v{NBFORMAT}.{NBFORMAT_MINOR}.schema.json", f"nbformat.v{NBFORMAT}.schema.json"):
+        if (v4 / name).is_file():
+            return json.loads((v4 / name).read_text())
+    return None
 
 
 def warm_up() -> None:
