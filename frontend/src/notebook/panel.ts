@@ -423,13 +423,27 @@ export class NotebookPanel {
     this.typeSelect.value = this.cells[i].type;
   }
 
+  private marked = new Set<CellView>(); // cells whose element carries active/selected classes
+
   private updateSelectionClasses() {
     const [a, b] = [Math.min(this.anchor, this.active), Math.max(this.anchor, this.active)];
-    this.cells.forEach((c, i) => {
+    // Touch only the cells whose state changes: big notebooks stay fast to navigate.
+    const want = new Set<CellView>(this.cells.slice(a, b + 1));
+    if (this.cells[this.active]) want.add(this.cells[this.active]);
+    for (const c of this.marked) {
+      if (!want.has(c)) {
+        c.el.classList.remove("active", "selected");
+        c.el.removeAttribute("aria-current");
+      }
+    }
+    for (const c of want) {
+      const i = this.cells.indexOf(c);
       c.el.classList.toggle("active", i === this.active);
-      c.el.classList.toggle("selected", i >= a && i <= b && a !== b);
-      c.el.setAttribute("aria-current", i === this.active ? "true" : "false");
-    });
+      c.el.classList.toggle("selected", a !== b);
+      if (i === this.active) c.el.setAttribute("aria-current", "true");
+      else c.el.removeAttribute("aria-current");
+    }
+    this.marked = want;
     const cur = this.cells[this.active];
     if (cur && this.cellTools && this.cellTools.parentElement !== cur.el) cur.el.prepend(this.cellTools);
     this.updateStatusBar();
