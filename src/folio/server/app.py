@@ -21,6 +21,7 @@ from folio.server.errors import HANDLERS
 from folio.server.middleware.access_log import AccessLogMiddleware
 from folio.server.middleware.auth import AuthMiddleware
 from folio.server.routes import PUBLIC_PATHS, PUBLIC_PREFIXES, build_routes
+from folio.server.save_scan import SaveScanner
 from folio.server.state import FolioState
 from folio.settings import Settings
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
                 metrics_server.shutdown()
             await recorder.flush_all()
             await kernels.shutdown_all()
+            state.save_scanner.stop()
             log.info("server stopped")
 
     base = settings.base_url.rstrip("/")
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     recorder = OutputRecorder(settings, contents, state.sessions.notebook_for_kernel, metrics)
     kernels.on_adopt.append(recorder.attach)
     state.recorder = recorder
+    state.save_scanner = SaveScanner(metrics)
     # Read at scrape time: cheaper than keeping them current on every event.
     metrics.sessions_active.set_function(lambda: len(state.sessions.sessions))
     metrics.websocket_connections.set_function(kernels.total_connections)

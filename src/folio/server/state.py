@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from folio.execution.recorder import OutputRecorder
     from folio.kernels.registry import KernelRegistry
     from folio.kernels.sessions import SessionManager
+    from folio.server.save_scan import SaveScanner
 
 
 def utcnow() -> datetime:
@@ -32,6 +33,7 @@ class FolioState:
     kernels: KernelRegistry
     sessions: SessionManager
     recorder: OutputRecorder | None = None
+    save_scanner: SaveScanner | None = None
     started: datetime = field(default_factory=utcnow)
 
 

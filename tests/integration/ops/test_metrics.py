@@ -109,3 +109,26 @@ def test_metrics_can_be_turned_off(server_factory):  # type: ignore[no-untyped-d
     with s.client() as c:
         assert c.get("metrics").status_code == 404
         assert c.get("api/status").status_code == 200
+
+
+def test_save_open_size_and_secret_metrics_move(server_factory):  # type: ignore[no-untyped-def]
+    import nbformat
+
+    s = server_factory()
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("aws_secret = 'AKIAIOSFODNN7EXAMPLF'\nprint(1)"))
+    with s.client() as c:
+        r = c.put("api/contents/keys.ipynb", json={"type": "notebook", "format": "json", "content": nb})
+        assert r.status_code == 201
+        assert c.get("api/contents/keys.ipynb?content=1").status_code == 200
+        assert c.put("api/contents/bad.ipynb", json={"type": "notebook", "format": "json",
+                                                     "content": {"cells": "nope"}}).status_code == 400
+        m = wait_for(lambda: (lambda m: m if value(m, "folio_secrets_detected_total", kind="AWS Access Key") else
+                              None)(scrape(c)), timeout=30)
+        assert value(m, "folio_contents_save_seconds_count", type="notebook") == 1
+        assert value(m, "folio_contents_open_seconds_count", type="notebook") == 1
+        assert value(m, "folio_notebook_size_bytes_count") == 1
+        assert value(m, "folio_contents_save_failures_total", reason="InvalidNotebook") + \
+            value(m, "folio_contents_save_failures_total", reason="BadRequest") == 1
+    # Where the secret is, but never the secret itself, goes to the log.
+    assert "keys.ipynb: cell 1" in s.log() and "AKIAIOSFODNN7EXAMPLF" not in s.log()

@@ -7,6 +7,7 @@ Big bodies are parsed and big models encoded in the worker thread too, off the e
 from __future__ import annotations
 
 import json
+import time
 from email.utils import formatdate
 from functools import partial
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from folio.contents.local import LocalContents
-from folio.errors import BadRequest, TooLarge
+from folio.errors import BadRequest, FolioError, TooLarge
 from folio.notebook import document
 from folio.server.responses import dumps, json_response
 from folio.server.state import FolioState, get_state
@@ -210,7 +211,10 @@ async def get_contents(
             model["content"] = None
             return model, body
 
+    t0 = time.perf_counter()
     model, body = await _run(work)
+    if want_content and model["type"] != "directory":
+        state.metrics.contents_open_seconds.labels(model["type"]).observe(time.perf_counter() - t0)
     return _model_response(state, model, location=False, body=body)
 
 
@@ -232,7 +236,17 @@ async def save_contents(path: str, request: Request, state: FolioState = Depends
             finally:
                 del body  # freed while the GC is still paused
 
-    model, created = await _run(work)
+    t0 = time.perf_counter()
+    try:
+        model, created = await _run(work)
+    except FolioError as e:
+        state.metrics.contents_save_failures.labels(type(e).__name__).inc()
+        raise
+    state.metrics.contents_save_seconds.labels(model["type"]).observe(time.perf_counter() - t0)
+    if model["type"] == "notebook":
+        state.metrics.notebook_size_bytes.observe(model.get("size") or 0)
+        if state.save_scanner is not None:
+            state.save_scanner.submit(model["path"], contents.resolve(model["path"]))
     return _model_response(state, model, 201 if created else 200)
 
 
