@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.paths import jupyter_path
+from jupyter_core.paths import jupyter_path, jupyter_runtime_dir
 
 from folio.errors import KernelUnavailable
+from folio.kernels.limits import LimitEnforcer, Limits
 
 
 def kernel_dirs() -> list[str]:
@@ -50,11 +52,32 @@ async def start_kernel(
     cwd: Path | str | None = None,
     env: Mapping[str, str] | None = None,
     spec_manager: KernelSpecManager | None = None,
+    kernel_id: str | None = None,
+    limits: LimitEnforcer | None = None,
 ) -> AsyncKernelManager:
-    """Start a kernel process and return its manager (not yet known to be responsive)."""
+    """Start a kernel process with its resource limits and return its manager (not yet known to answer).
+
+    The server's registry and headless runs both start kernels here, so limits behave the same.
+    ``limits=None`` takes them from the settings (``FOLIO_KERNEL_*`` / ``folio.toml``).
+    """
     km = new_kernel_manager(kernel_name, spec_manager)
+    kid = kernel_id or str(uuid.uuid4())
+    km.kernel_id = kid
+    # Named like jupyter_server's, so `jupyter console --existing kernel-<id>.json` finds it.
+    runtime = jupyter_runtime_dir()
+    os.makedirs(runtime, exist_ok=True)
+    km.connection_file = os.path.join(runtime, f"kernel-{kid}.json")
     try:
         await km.start_kernel(cwd=str(cwd) if cwd else None, env=kernel_env(env))
     except Exception as e:  # a broken kernelspec (bad argv, missing binary) fails here
         raise KernelUnavailable(kernel_name, f"{type(e).__name__}: {e}") from e
+    (limits or default_limits()).apply(kid, getattr(getattr(km.provisioner, "process", None), "pid", None))
     return km
+
+
+def default_limits() -> LimitEnforcer:
+    from folio.settings import Settings
+
+    s = Settings()
+    return LimitEnforcer(Limits(s.kernel_memory_limit, s.kernel_cpu_time_limit, s.kernel_nice,
+                                s.kernel_max_open_files))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import time
 import uuid
@@ -23,11 +22,10 @@ from typing import Any
 import orjson
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.paths import jupyter_runtime_dir
 
 from folio.errors import Conflict, KernelDied, KernelUnavailable, NoSuchKernel, Timeout, TooManyRequests
 from folio.kernels.bridge import UNTRACKED, KernelBridge
-from folio.kernels.launch import kernel_spec_manager, new_kernel_manager
+from folio.kernels.launch import kernel_spec_manager, start_kernel
 from folio.kernels.limits import LimitEnforcer, Limits, memory_limit_message
 from folio.kernels.resources import ResourceSampler, Sample
 from folio.kernels.wire import RawMessage
@@ -168,21 +166,12 @@ class KernelRegistry:
         kid = kernel_id or str(uuid.uuid4())
         self.metrics.kernel_start_attempts.labels(name).inc()
         try:
-            km = new_kernel_manager(name, self.spec_manager)
-        except KernelUnavailable:
+            km = await start_kernel(name, cwd=cwd, env=env, spec_manager=self.spec_manager, kernel_id=kid,
+                                    limits=self.limits)
+        except KernelUnavailable as e:
             self.metrics.kernel_start_failures.labels(name).inc()
+            log.warning("kernel failed to start", extra={"kernel_name": name, "error": e.detail})
             raise
-        km.kernel_id = kid
-        # Named like jupyter_server's, so `jupyter console --existing kernel-<id>.json` finds it.
-        runtime = jupyter_runtime_dir()
-        os.makedirs(runtime, exist_ok=True)
-        km.connection_file = os.path.join(runtime, f"kernel-{kid}.json")
-        try:
-            await km.start_kernel(cwd=cwd, env={**os.environ, **(env or {})})
-        except Exception as e:
-            self.metrics.kernel_start_failures.labels(name).inc()
-            log.warning("kernel failed to start", extra={"kernel_name": name, "error": f"{type(e).__name__}: {e}"})
-            raise KernelUnavailable(name, f"{type(e).__name__}: {e}") from e
         mk = ManagedKernel(id=kid, name=name, km=km, bridge=None, cwd=cwd,  # type: ignore[arg-type]
                            language=(km.kernel_spec.language if km.kernel_spec else ""))
         mk.bridge = KernelBridge(
@@ -195,7 +184,6 @@ class KernelRegistry:
             if self.settings.metrics_enabled else None,
         )
         mk.bridge.open()
-        self.limits.apply(kid, mk.pid)
         mk.watcher = asyncio.create_task(self._watch(mk), name=f"watch-{kid}")
         self._begin_ready(mk)
         log.info("kernel started", extra={"kernel_id": kid, "kernel_name": name, "cwd": cwd, "pid": mk.pid})
