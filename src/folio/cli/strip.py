@@ -39,25 +39,33 @@ As a pre-commit hook: id 'folio-strip' (see .pre-commit-hooks.yaml).
 def strip(notebooks: tuple[str, ...], check: bool, to_stdout: bool, keep_tags: tuple[str, ...], keep_count: bool,
           extra_keys: tuple[str, ...], keep_keys: tuple[str, ...], drop_empty_cells: bool) -> None:
     """Strip outputs and volatile metadata from notebooks, in place or to stdout."""
-    from folio.errors import FolioError
-    from folio.notebook.nbio import dumps_notebook, read_notebook, reads_notebook, write_notebook
+    import json
+
+    from folio.notebook.nbio import atomic_write_text, dumps_notebook_json
     from folio.notebook.strip import KEEP_OUTPUT_TAG, StripOptions, strip_notebook
 
     opts = StripOptions(keep_output_tags=(*keep_tags, KEEP_OUTPUT_TAG), keep_count=keep_count,
                         keep_metadata_keys=keep_keys, extra_keys=extra_keys, drop_empty_cells=drop_empty_cells)
     try:
-        strip_notebook(reads_notebook('{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}'), opts)
+        strip_notebook({"cells": [], "metadata": {}}, opts)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--extra-keys") from e
     paths = ["-"] if notebooks == ("-",) else [str(p) for p in expand_notebooks(notebooks)]
     would_change = 0
     errors = 0
     for p in paths:
+        # Plain JSON, not nbformat: the same bytes for v4 notebooks at a fraction of the start-up time.
+        text = ""
         try:
-            nb = reads_notebook(sys.stdin.read(), "<stdin>") if p == "-" else read_notebook(p)
-        except FolioError as e:
-            click.echo(f"folio strip: {e}", err=True)
+            text = sys.stdin.read() if p == "-" else Path(p).read_text(encoding="utf-8")
+            nb = json.loads(text)
+            if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+                raise ValueError("not an nbformat 4 notebook")
+        except (OSError, ValueError) as e:
+            click.echo(f"folio strip: {p}: not a readable notebook: {e}", err=True)
             errors += 1
+            if p == "-":  # a git filter must not lose the file: pass it through unchanged
+                sys.stdout.write(text)
             continue
         res = strip_notebook(nb, opts)
         if check:
@@ -66,9 +74,9 @@ def strip(notebooks: tuple[str, ...], check: bool, to_stdout: bool, keep_tags: t
                 click.echo(f"{p}: would strip " + "; ".join(res.changes))
             continue
         if to_stdout or p == "-":
-            sys.stdout.write(dumps_notebook(res.notebook))
+            sys.stdout.write(dumps_notebook_json(res.notebook))
         elif res.changed:
-            write_notebook(Path(p), res.notebook)
+            atomic_write_text(Path(p), dumps_notebook_json(res.notebook))
             click.echo(f"{p}: stripped {len(res.changes)} item(s)", err=True)
     if errors:
         raise ToolError(f"{errors} notebook(s) could not be read", exit_code=2)

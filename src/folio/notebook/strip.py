@@ -8,10 +8,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import nbformat
+from typing import Any
 
 # nbstripout's defaults, plus the run records papermill and folio write.
 DEFAULT_EXTRA_KEYS: tuple[str, ...] = (
@@ -42,7 +39,7 @@ class StripOptions:
 
 @dataclass
 class StripResult:
-    notebook: nbformat.NotebookNode
+    notebook: dict[str, Any]
     changes: list[str] = field(default_factory=list)
 
     @property
@@ -50,7 +47,7 @@ class StripResult:
         return bool(self.changes)
 
 
-def _pop_path(d: dict, dotted: str) -> bool:
+def _pop_path(d: dict[str, Any], dotted: str) -> bool:
     parts = dotted.split(".")
     for p in parts[:-1]:
         d = d.get(p)  # type: ignore[assignment]
@@ -75,21 +72,23 @@ def _split_keys(keys: Iterable[str]) -> tuple[list[str], list[str]]:
     return nb_keys, cell_keys
 
 
-def strip_notebook(nb: nbformat.NotebookNode, options: StripOptions | None = None) -> StripResult:
-    """A stripped copy of ``nb`` and the changes made (empty when it was already clean)."""
+def strip_notebook(nb: dict[str, Any], options: StripOptions | None = None) -> StripResult:
+    """A stripped copy of ``nb`` (a NotebookNode or the plain parsed JSON) and the changes made (empty when it
+    was already clean)."""
     opts = options or StripOptions()
     nb = copy.deepcopy(nb)
+    nb.setdefault("metadata", {})
     changes: list[str] = []
     keys = [k for k in (*DEFAULT_EXTRA_KEYS, *opts.extra_keys) if k not in opts.keep_metadata_keys]
     nb_keys, cell_keys = _split_keys(keys)
     for k in nb_keys:
         if _pop_path(nb, k):
             changes.append(k)
-    folio_md = nb.metadata.get("folio")
+    folio_md = nb["metadata"].get("folio")
     if isinstance(folio_md, dict) and not folio_md:
-        del nb.metadata["folio"]
+        del nb["metadata"]["folio"]
     kept_cells = []
-    for i, cell in enumerate(nb.cells, start=1):
+    for i, cell in enumerate(nb.get("cells", []), start=1):
         where = f"cell {i}"
         if opts.drop_empty_cells and not "".join(cell.get("source", "")).strip():
             changes.append(f"{where}: empty cell dropped")
@@ -97,18 +96,18 @@ def strip_notebook(nb: nbformat.NotebookNode, options: StripOptions | None = Non
         md = cell.setdefault("metadata", {})
         tags = md.get("tags", [])
         keep = md.get("keep_output") is True or any(t in tags for t in opts.keep_output_tags)
-        if cell.cell_type == "code":
+        if cell.get("cell_type") == "code":
             if cell.get("outputs") and not keep:
-                changes.append(f"{where}: {len(cell.outputs)} output(s)")
-                cell.outputs = []
+                changes.append(f"{where}: {len(cell['outputs'])} output(s)")
+                cell["outputs"] = []
             if cell.get("execution_count") is not None and not opts.keep_count and not keep:
-                changes.append(f"{where}: execution_count {cell.execution_count}")
-                cell.execution_count = None
+                changes.append(f"{where}: execution_count {cell['execution_count']}")
+                cell["execution_count"] = None
         if cell.get("attachments") == {}:
             del cell["attachments"]
         for k in cell_keys:
             if _pop_path(cell, k):
                 changes.append(f"{where}: {k}")
         kept_cells.append(cell)
-    nb.cells = kept_cells
+    nb["cells"] = kept_cells
     return StripResult(nb, changes)
