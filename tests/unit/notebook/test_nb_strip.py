@@ -58,3 +58,18 @@ def test_input_is_not_modified() -> None:
     nb = executed_notebook()
     strip_notebook(nb)
     assert nb.cells[1].outputs and nb.metadata.widgets == {"state": {}}
+
+
+def test_plain_json_writer_gives_the_bytes_nbformat_writes() -> None:
+    import json
+
+    from folio.notebook.nbio import dumps_notebook, dumps_notebook_json
+
+    nb = executed_notebook()
+    nb.cells[2].outputs.append(nbformat.v4.new_output("display_data", data={
+        "image/svg+xml": "<svg>\n<g/>\n</svg>", "application/json": {"a": [1, 2]}, "text/html": "<b>é</b>\n<i/>",
+        "image/png": "iVBORw0KGgo=\n"}))
+    nb.cells[0].attachments = {"x.png": {"image/png": "iVBO"}}
+    nb.cells[0].metadata["trusted"] = True
+    plain = json.loads(json.dumps(nb))
+    assert dumps_notebook_json(plain) == dumps_notebook(nb)
