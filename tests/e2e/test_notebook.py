@@ -552,3 +552,17 @@ def test_change_kernel_starts_a_new_one(page: Page, server) -> None:  # type: ig
     cell(page, 1).locator(".cm-content").click()
     run(page, "'switch_marker' in dir()")
     expect(cell(page, 1).locator(".output.execute-result")).to_have_text("False", timeout=30_000)
+
+
+def test_reload_while_input_is_pending_asks_again(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "reask.ipynb", notebook_json(code_cell("")))
+    open_notebook(page, server, "reask.ipynb")
+    run(page, "v = input('again? ')\nprint('got', v)")
+    expect(cell(page, 0).locator("input.stdin-input")).to_be_visible()
+    page.reload()
+    box = cell(page, 0).locator("input.stdin-input")
+    expect(box).to_be_visible(timeout=20_000)
+    box.fill("yes")
+    box.press("Enter")
+    expect(cell(page, 0).locator(".output.stream")).to_contain_text("got yes")
+    expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")

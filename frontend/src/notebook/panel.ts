@@ -960,11 +960,7 @@ export class NotebookPanel {
           this.markDirty();
           if (idleSeen) finish();
         },
-        onStdin: async (msg) => {
-          if (msg.header.msg_type !== "input_request") return;
-          const value = await cell.outputs.askInput(msg.content.prompt ?? "", !!msg.content.password);
-          this.kernel?.sendInputReply(value, msg.header);
-        },
+        onStdin: (msg) => this.askInput(cell, msg),
       },
       { cellId: cell.id },
     );
@@ -1033,9 +1029,30 @@ export class NotebookPanel {
           cell.setRunState("idle");
           cell.setExecutionCount(msg.content.execution_count ?? null);
         },
+        onStdin: (msg) => this.askInput(cell, msg),
       });
       this.running.set(msgId, cell);
     }
+    // A prompt that was pending when the page went away is asked again (the kernel is still waiting).
+    try {
+      const pending = JSON.parse(sessionStorage.getItem(`folio:stdin:${this.path}`) ?? "null");
+      const cell = pending && this.cells.find((c) => c.id === pending.cellId);
+      if (cell && Object.values(map).includes(pending.cellId)) {
+        cell.setRunState("running");
+        this.askInput(cell, { header: pending.header, content: pending.content } as Message);
+      }
+    } catch {
+      /* nothing pending */
+    }
+  }
+
+  private async askInput(cell: CellView, msg: Message) {
+    if (msg.header.msg_type !== "input_request") return;
+    const key = `folio:stdin:${this.path}`;
+    sessionStorage.setItem(key, JSON.stringify({ cellId: cell.id, header: msg.header, content: msg.content }));
+    const value = await cell.outputs.askInput(msg.content.prompt ?? "", !!msg.content.password);
+    sessionStorage.removeItem(key);
+    this.kernel?.sendInputReply(value, msg.header);
   }
 
   private resetRunning(note: string) {
@@ -1047,6 +1064,7 @@ export class NotebookPanel {
     }
     this.running.clear();
     this.saveRunning();
+    sessionStorage.removeItem(`folio:stdin:${this.path}`);
     this.kernel?.clearHandlers();
   }
 
