@@ -475,7 +475,7 @@ class Bench:
             return
         try:
             await k.start(timeout=60)
-        except (TimeoutError, Exception) as e:
+        except Exception as e:  # TimeoutError, or Empty from jupyter_client
             self.res.note(f"direct: a kernel did not answer ({type(e).__name__}); started it again")
             await k.close()
             await k.start(timeout=90)
