@@ -24,7 +24,8 @@ import httpx
 import pytest
 
 COMPAT = Path(__file__).resolve().parents[1] / "compat"
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+# Generous: CI machines are small and a loaded 2-core box runs this whole flow in ~1 minute.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
 
 
 def _tool(name: str) -> str:
@@ -60,8 +61,8 @@ def run_compat(node: str, base_url: str, token: str, tmp_path: Path) -> dict:
     report_file = tmp_path / "compat-report.json"
     proc = subprocess.run(
         [node, "compat.js", "--base-url", base_url, "--token", token, "--report", str(report_file),
-         "--timeout", "150"],
-        cwd=COMPAT, capture_output=True, text=True, timeout=200,
+         "--timeout", "280"],
+        cwd=COMPAT, capture_output=True, text=True, timeout=330,
     )
     report = json.loads(report_file.read_text()) if report_file.exists() else None
     if proc.returncode != 0 or report is None or not report["ok"]:
