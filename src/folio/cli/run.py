@@ -22,6 +22,7 @@ Examples:
   folio run sweep.ipynb -f grid.yaml -j 4 --output-dir runs/   # grid.yaml: a list of parameter sets
   folio run etl.ipynb --cell-timeout 600 --timeout 3600 --json > record.jsonl
   folio run report.ipynb --help-notebook                # list its parameters
+  cat in.ipynb | folio run - -p n 3 > out.ipynb         # stdin to stdout
 
 \b
 Parameters go into a new cell tagged 'injected-parameters' after the cell tagged
@@ -41,7 +42,7 @@ dead kernel), 2 bad usage or input, 3 kernel unavailable, 130/143 interrupted.
 @dataclass
 class _Job:
     index: int
-    source: Path
+    source: Any  # a Path, or the NotebookNode read from stdin
     parameters: dict[str, Any]
     output: Path | None
     label: str
@@ -161,7 +162,22 @@ def run(notebooks: tuple[str, ...], params: tuple[tuple[str, str], ...], raw_par
         raise click.UsageError("-o - (stdout) takes one notebook and one parameter set")
 
     jobs_list: list[_Job] = []
+    if "-" in notebooks and (len(notebooks) > 1 or many or inplace or (output not in (None, "-") and "{" in output)):
+        raise click.UsageError("a notebook on stdin ('-') runs alone, with one parameter set")
     for src_s in notebooks:
+        if src_s == "-":  # papermill's stdin/stdout mode: output to stdout unless -o
+            from folio.notebook.nbio import reads_notebook
+
+            try:
+                nb_in = reads_notebook(sys.stdin.read(), "<stdin>")
+            except FolioError as e:
+                raise ToolError(e) from e
+            out_in = Path(output) if output and output != "-" else None
+            jobs_list.append(_Job(0, nb_in, sets[0], out_in, "<stdin>",
+                                  kernel or (nb_in.metadata.get("kernelspec") or {}).get("name") or default_kernel(),
+                                  cwd or str(Path.cwd())))
+            output = output or "-"
+            continue
         src = Path(src_s)
         try:
             nb = read_notebook(src)
@@ -226,6 +242,7 @@ async def _run_all(jobs_list: list[_Job], jobs: int, *, cell_timeout: float | No
                     progress=_ForRun(display, labels, job.label), environment=env_mode,  # type: ignore[arg-type]
                     pool=pool, startup_timeout=start_timeout, report_mode=report_mode,
                     on_stream=_echo_stream(job.label if len(jobs_list) > 1 else None) if log_output else None,
+                    label=job.label,
                 )
                 results[k] = res
             except FolioError as e:
@@ -270,6 +287,10 @@ async def _run_all(jobs_list: list[_Job], jobs: int, *, cell_timeout: float | No
     if any(isinstance(r, KernelUnavailable) for r in results.values()):
         return 3
     return 1 if failed else 0
+
+
+def _name(job: _Job) -> str:
+    return str(job.source) if isinstance(job.source, Path) else job.label
 
 
 def _b64(value: str) -> str:
@@ -339,7 +360,7 @@ def _report(jobs_list: list[_Job], results: dict[int, Any], *, quiet: bool, as_j
             continue
         if isinstance(res, FolioError):
             failed += 1
-            click.echo(f"folio run: {job.source}: {res}", err=True)
+            click.echo(f"folio run: {_name(job)}: {res}", err=True)
             rows.append((job.label, "error", "-", "-", "-"))
             continue
         rec = res.record
@@ -352,7 +373,7 @@ def _report(jobs_list: list[_Job], results: dict[int, Any], *, quiet: bool, as_j
         if rec.error is not None:
             e = rec.error
             count = f"In[{e.execution_count}]" if e.execution_count else ""
-            click.echo(f"  notebook: {job.source}\n  cell: {e.cell_index + 1} {count} id={e.cell_id}\n"
+            click.echo(f"  notebook: {_name(job)}\n  cell: {e.cell_index + 1} {count} id={e.cell_id}\n"
                        f"  error: {e.ename}: {e.evalue}", err=True)
             tb = "\n".join(e.traceback)
             click.echo(tb if tty else strip_ansi(tb), err=True)

@@ -179,11 +179,12 @@ async def arun_notebook(
     env: Mapping[str, str] | None = None,
     report_mode: bool = False,
     on_stream: Callable[[str, str], None] | None = None,
+    label: str | None = None,
 ) -> RunResult:
     """Execute a notebook; always returns the (possibly partial) notebook and its record, never raises for a
-    failed cell. ``output`` is written as the run goes; ``on_stream(name, text)`` sees stdout/stderr live.
-    Kernel start failures raise KernelUnavailable."""
-    input_name = str(source) if isinstance(source, str | Path) else "<notebook>"
+    failed cell. ``output`` is written as the run goes; ``on_stream(name, text)`` sees stdout/stderr live;
+    ``label`` names an in-memory notebook in messages. Kernel start failures raise KernelUnavailable."""
+    input_name = str(source) if isinstance(source, str | Path) else (label or "<notebook>")
     nb, name = prepare_notebook(source, parameters, kernel_name, report_mode)
     if cwd is None and isinstance(source, str | Path):
         cwd = Path(source).resolve().parent  # where the author's relative paths point, as in Jupyter  # noqa: ASYNC240

@@ -171,3 +171,14 @@ def test_papermill_extras_help_notebook_prepare_only_base64_and_log_output(write
     assert nb.cells[1].source == "# Parameters\nrate = 0.75\n" and nb.cells[2].outputs == []
     live = folio("run", str(src), "--log-output", "-q", "-p", "rate", "2", cwd=tmp_path)
     assert live.returncode == 0 and "rate is 2\n" in live.stderr
+
+
+def test_notebook_on_stdin_runs_to_stdout_and_failures_name_stdin(tmp_path: Path) -> None:
+    from tests.integration.cli.conftest import build_notebook
+
+    nb = build_notebook("print(n * 2)", "raise RuntimeError('boom')", params="n = 1")
+    r = folio("run", "-", "-p", "n", "21", "-q", cwd=tmp_path, input=nbformat.writes(nb))
+    assert r.returncode == 1
+    assert "<stdin>: cell 4" in r.stderr and "RuntimeError: boom" in r.stderr
+    out = nbformat.reads(r.stdout, 4)
+    assert out.cells[2].outputs[0].text == "42\n" and out.cells[1].metadata.tags == ["injected-parameters"]
