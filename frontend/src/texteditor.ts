@@ -110,11 +110,12 @@ export class TextEditorPage {
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 404)) throw e;
       }
-      await contents.save(this.path, { type: "file", format: this.format, content: this.editor.view.state.doc.toString() });
+      const text = this.editor.view.state.doc.toString();
+      await contents.save(this.path, { type: "file", format: this.format, content: text });
       const after = await contents.get(this.path, { content: 0, hash: 1 });
       this.lastModified = after.last_modified;
       this.hash = after.hash ?? null;
-      this.dirty = false;
+      this.dirty = this.editor.view.state.doc.toString() !== text;
     } catch (e) {
       toast(`Saving failed: ${(e as Error).message}`, "error");
     } finally {

@@ -43,7 +43,9 @@ export class CellView {
   runState: RunState = "idle";
   rendered = false;
   readonly el: HTMLElement;
-  readonly editor: Editor;
+  private _editor: Editor | null = null;
+  private pendingSource: string;
+  private edHost: HTMLElement;
   readonly outputs: OutputArea;
   private host: CellHost;
   private prompt: HTMLElement;
@@ -69,6 +71,8 @@ export class CellView {
     this.prompt = h("div", { class: "prompt", id: promptId, draggable: "true", title: "Drag to move the cell" });
     this.prompt.addEventListener("dragstart", (ev) => host.onDragStart(this, ev));
     const edHost = h("div", { class: "editor" });
+    this.edHost = edHost;
+    this.pendingSource = joinText(json.source);
     this.mdView = h("div", { class: "rendered-md", tabindex: "-1" });
     this.mdView.addEventListener("dblclick", () => host.onDoubleClickMarkdown(this));
     this.inputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden input" }, "⋯");
@@ -102,16 +106,18 @@ export class CellView {
       if (t.closest(".cm-editor, input, button, a, select")) host.onFocus(this);
       else host.onSelect(this, ev.shiftKey);
     });
-    this.editor = createEditor(edHost, {
-      doc: joinText(json.source),
-      language: this.type === "code" ? host.language() : this.type === "markdown" ? languageFor("markdown") : [],
-      keys: host.keys(this),
-      completion: host.completion,
-      onChange: () => host.onChange(this),
-      onFocus: () => host.onFocus(this),
-      label: "Cell editor",
-      lineNumbers: host.lineNumbers(),
-    });
+    // The CodeMirror editor is made when the cell comes near the viewport (or is used): a notebook
+    // with thousands of cells opens without building thousands of editors. Until then the source
+    // shows as plain text of the same size.
+    const pre = h("pre", { class: "editor-placeholder", "aria-label": "Cell source" });
+    pre.textContent = this.pendingSource || " ";
+    edHost.appendChild(pre);
+    edHost.addEventListener("mousedown", (ev) => {
+      if (this._editor) return;
+      ev.preventDefault();
+      this.editor.view.focus();
+    }, { capture: true });
+    observeLazily(this);
     this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : []);
     this.applyType();
     if (this.type === "markdown" && this.source.trim() !== "") this.renderMarkdown();
@@ -121,12 +127,55 @@ export class CellView {
     this.updatePrompt();
   }
 
+  get editor(): Editor {
+    if (!this._editor) {
+      unobserve(this);
+      this.edHost.replaceChildren();
+      this._editor = createEditor(this.edHost, {
+        doc: this.pendingSource,
+        language: this.languageExt(),
+        keys: this.host.keys(this),
+        completion: this.host.completion,
+        onChange: () => this.host.onChange(this),
+        onFocus: () => this.host.onFocus(this),
+        label: "Cell editor",
+        lineNumbers: this.host.lineNumbers(),
+      });
+    }
+    return this._editor;
+  }
+
+  get hasEditor(): boolean {
+    return this._editor !== null;
+  }
+
+  private languageExt(): Extension {
+    return this.type === "code" ? this.host.language() : this.type === "markdown" ? languageFor("markdown") : [];
+  }
+
+  /** Re-apply the kernel language (no-op until the editor exists; it reads it when made). */
+  refreshLanguage() {
+    this._editor?.setLanguage(this.languageExt());
+  }
+
+  setLineNumbers(on: boolean) {
+    this._editor?.setLineNumbers(on);
+  }
+
   get source(): string {
-    return this.editor.view.state.doc.toString();
+    return this._editor ? this._editor.view.state.doc.toString() : this.pendingSource;
   }
 
   set source(s: string) {
-    const v = this.editor.view;
+    if (!this._editor) {
+      if (s === this.pendingSource) return;
+      this.pendingSource = s;
+      const pre = this.edHost.querySelector("pre");
+      if (pre) pre.textContent = s || " ";
+      this.host.onChange(this);
+      return;
+    }
+    const v = this._editor.view;
     if (s !== v.state.doc.toString()) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: s } });
   }
 
@@ -177,7 +226,7 @@ export class CellView {
     }
     this.rendered = false;
     this.applyType();
-    this.editor.setLanguage(t === "code" ? this.host.language() : t === "markdown" ? languageFor("markdown") : []);
+    this.refreshLanguage();
     this.updatePrompt();
   }
 
@@ -283,4 +332,29 @@ export class CellView {
     } else if (this.attachments && Object.keys(this.attachments).length) base.attachments = this.attachments;
     return base;
   }
+}
+
+const lazyCells = new WeakMap<Element, CellView>();
+let observer: IntersectionObserver | null = null;
+
+function observeLazily(cell: CellView) {
+  if (typeof IntersectionObserver === "undefined") {
+    void cell.editor;
+    return;
+  }
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        if (e.isIntersecting) lazyCells.get(e.target)?.editor;
+      }
+    },
+    { rootMargin: "1500px 0px" },
+  );
+  lazyCells.set(cell.el, cell);
+  observer.observe(cell.el);
+}
+
+function unobserve(cell: CellView) {
+  observer?.unobserve(cell.el);
+  lazyCells.delete(cell.el);
 }

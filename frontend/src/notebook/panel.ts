@@ -335,7 +335,7 @@ export class NotebookPanel {
       onFocus: (cell) => {
         const i = this.cells.indexOf(cell);
         if (i < 0) return;
-        if (cell.editor.view.hasFocus) {
+        if (cell.hasEditor && cell.editor.view.hasFocus) {
           this.selectCell(i, false);
           this.setMode("edit");
         } else if (i !== this.active) this.selectCell(i, false);
@@ -388,8 +388,11 @@ export class NotebookPanel {
     this.updateSelectionClasses();
   }
 
+  private changeGen = 0; // bumped on every edit, so a save knows whether edits came in while it ran
+
   markDirty() {
     if (!this.loaded) return;
+    this.changeGen++;
     if (!this.dirty) {
       this.dirty = true;
       this.updateSaveState();
@@ -911,6 +914,7 @@ export class NotebookPanel {
     window.clearInterval(cell.timer);
     let idleSeen = false;
     let replied = false;
+    let inputCount: number | null = null;
     const finish = () => {
       window.clearInterval(cell.timer);
       if (this.kernel) this.kernel.forget(msgId);
@@ -933,7 +937,21 @@ export class NotebookPanel {
             } else if (msg.content.execution_state === "idle") {
               idleSeen = true;
               if (replied) finish();
+              else {
+                // The reply travels on the shell channel and can be lost in a reconnect race; iopub
+                // already said the cell is done, so settle it with the count from execute_input.
+                window.setTimeout(() => {
+                  if (replied || !this.running.has(msgId)) return;
+                  cell.setRunState("idle");
+                  cell.setExecutionCount(inputCount);
+                  const secs = cell.startedAt ? (Date.now() - cell.startedAt) / 1000 : 0;
+                  cell.setTiming(`${secs.toFixed(2)}s`);
+                  finish();
+                }, 2000);
+              }
             }
+          } else if (msg.header.msg_type === "execute_input" && typeof msg.content.execution_count === "number") {
+            inputCount = msg.content.execution_count;
           }
         },
         onReply: (msg) => {
@@ -988,9 +1006,6 @@ export class NotebookPanel {
         break;
       case "clear_output":
         cell.outputs.clear(!!c.wait);
-        break;
-      case "execute_input":
-        if (typeof c.execution_count === "number") cell.setExecutionCount(cell.executionCount);
         break;
     }
   }
@@ -1149,8 +1164,7 @@ export class NotebookPanel {
     const prev = this.metadata.language_info?.name;
     this.metadata.language_info = { ...li };
     if (prev !== li.name) {
-      const lang = languageFor(li.name);
-      this.cells.forEach((c) => c.type === "code" && c.editor.setLanguage(lang));
+      this.cells.forEach((c) => c.refreshLanguage());
     }
   }
 
@@ -1389,12 +1403,13 @@ export class NotebookPanel {
           if (r !== "overwrite") return false;
         }
       }
+      const gen = this.changeGen;
       await contents.save(this.path, { type: "notebook", format: "json", content: this.toJSON() });
       const after = await contents.get(this.path, { content: 0, hash: 1 });
       this.lastModified = after.last_modified;
       this.hash = after.hash ?? null;
-      this.dirty = false;
-      this.clearDraft();
+      this.dirty = this.changeGen !== gen; // edits made while saving are still unsaved
+      if (!this.dirty) this.clearDraft();
       if (!opts.auto) contents.createCheckpoint(this.path).catch(() => {});
       return true;
     } catch (e) {
@@ -1588,7 +1603,7 @@ export class NotebookPanel {
   toggleLineNumbers() {
     this.lineNumbers = !this.lineNumbers;
     localStorage.setItem("folio:cell-line-numbers", this.lineNumbers ? "1" : "0");
-    this.cells.forEach((c) => c.editor.setLineNumbers(this.lineNumbers));
+    this.cells.forEach((c) => c.setLineNumbers(this.lineNumbers));
   }
 
   toggleToc() {
