@@ -348,7 +348,8 @@ function observeLazily(cell: CellView) {
         if (e.isIntersecting) lazyCells.get(e.target)?.editor;
       }
     },
-    { rootMargin: "1500px 0px" },
+    // The notebook scrolls inside .nb-scroll: observe against it, so the margin pre-builds nearby cells.
+    { root: document.querySelector(".nb-scroll"), rootMargin: "1500px 0px" },
   );
   lazyCells.set(cell.el, cell);
   observer.observe(cell.el);
