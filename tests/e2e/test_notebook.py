@@ -566,3 +566,26 @@ def test_reload_while_input_is_pending_asks_again(page: Page, server) -> None:  
     box.press("Enter")
     expect(cell(page, 0).locator(".output.stream")).to_contain_text("got yes")
     expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
+
+
+def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    cells = [code_cell(f"value_{i} = {i}", [{"output_type": "stream", "name": "stdout", "text": f"{i}\n"}], i + 1)
+             for i in range(600)]
+    put_notebook(server, "big.ipynb", notebook_json(*cells))
+    open_notebook(page, server, "big.ipynb")
+    expect(page.locator(".cells > .cell")).to_have_count(600)
+    # Editors are made lazily: far cells are plain text until they come near.
+    assert page.locator(".cm-editor").count() < 100
+    command_mode(page)
+    page.keyboard.press("End")
+    expect(cell(page, 599)).to_have_class(re.compile(r"\bactive\b"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("End")
+    page.keyboard.type("  # last")
+    page.keyboard.press("Control+s")
+    expect(page).to_have_title(re.compile(r"^big\.ipynb"))
+    with server.client() as c:
+        saved = c.get("api/contents/big.ipynb").json()["content"]["cells"]
+    assert [s["source"] for s in saved[:599]] == [f"value_{i} = {i}" for i in range(599)]
+    assert saved[599]["source"] == "value_599 = 599  # last"
+    assert saved[300]["outputs"][0]["text"] == "300\n"
