@@ -589,3 +589,16 @@ def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  #
     assert [s["source"] for s in saved[:599]] == [f"value_{i} = {i}" for i in range(599)]
     assert saved[599]["source"] == "value_599 = 599  # last"
     assert saved[300]["outputs"][0]["text"] == "300\n"
+
+
+def test_cells_after_an_error_are_aborted_not_stuck(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    put_notebook(server, "abort.ipynb", notebook_json(code_cell("1/0"), code_cell("'never'"), code_cell("'nor'")))
+    open_notebook(page, server, "abort.ipynb")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run all cells", exact=True).click()
+    expect(cell(page, 0).locator(".output.error")).to_contain_text("ZeroDivisionError")
+    for i in (1, 2):
+        expect(cell(page, i).locator(".cell-timing")).to_have_text("aborted")
+        expect(cell(page, i).locator(".prompt")).to_have_text("[ ]:")
+    page.wait_for_timeout(500)
+    expect(cell(page, 2).locator(".prompt")).to_have_text("[ ]:")

@@ -930,6 +930,7 @@ export class NotebookPanel {
           this.handleOutput(cell, msg);
           if (msg.header.msg_type === "status") {
             if (msg.content.execution_state === "busy") {
+              if (replied) return; // iopub and shell are separate streams: busy can come after the reply
               cell.setRunState("running");
               cell.startedAt = Date.now();
               window.clearInterval(cell.timer);
