@@ -37,7 +37,6 @@ class Run:
     cell_id: str
     cell: CellOutputs = field(default_factory=CellOutputs)
     done: bool = False
-    written: bool = False
 
 
 class OutputRecorder:
@@ -50,6 +49,7 @@ class OutputRecorder:
         self.metrics = metrics
         self._flushers: dict[str, asyncio.Task[None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._dirty: set[str] = set()
         self.taps: dict[str, KernelTap] = {}
 
     def attach(self, mk: Any) -> None:
@@ -62,28 +62,36 @@ class OutputRecorder:
     def schedule(self, tap: KernelTap, path: str, delay: float | None = None) -> None:
         if self.settings.record_outputs == "disconnected" and tap.bridge.connections:
             return
+        self._dirty.add(path)
         t = self._flushers.get(path)
         if t is None or t.done():
             self._flushers[path] = asyncio.create_task(
                 self._flush_later(tap, path, self.settings.record_outputs_interval if delay is None else delay))
 
     async def _flush_later(self, tap: KernelTap, path: str, delay: float) -> None:
-        await asyncio.sleep(delay)
+        # Keep writing while changes keep coming: a change that lands during a write is written next round.
+        while path in self._dirty:
+            await asyncio.sleep(delay)
+            self._dirty.discard(path)
+            await self._flush(tap, path)
+            delay = self.settings.record_outputs_interval
+
+    async def _flush(self, tap: KernelTap, path: str) -> None:
         lock = self._locks.setdefault(path, asyncio.Lock())
         async with lock:
             runs = [r for r in tap.runs.values() if r.path == path]
             if not runs:
                 return
+            done_before = {m for m, r in tap.runs.items() if r.path == path and r.done}
             snapshot = [(r.cell_id, r.cell.for_notebook(), r.cell.execution_count) for r in runs]
             try:
                 await anyio.to_thread.run_sync(self._write, path, snapshot)
             except Exception as e:  # the notebook may have been deleted or made invalid meanwhile
                 log.warning("could not write server-side outputs", extra={"path": path, "error": str(e)})
                 return
-            for r in runs:
-                r.written = True
-            for mid in [m for m, r in tap.runs.items() if r.path == path and r.done]:
-                del tap.runs[mid]
+            # Only runs that had finished before this write took its snapshot are complete on disk.
+            for mid in done_before:
+                tap.runs.pop(mid, None)
 
     async def flush_all(self) -> None:
         for t in list(self._flushers.values()):
