@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from folio.contents import checkpoints, paths
 from folio.contents.atomic import (
@@ -43,6 +43,7 @@ from folio.contents.models import (
     samefile,
     sha256,
 )
+from folio.contents.trust import TrustStore
 from folio.errors import BadRequest, FileExists, Forbidden, InvalidNotebook, NoSuchCheckpoint, NoSuchFile
 from folio.notebook import document
 from folio.settings import Settings
@@ -58,6 +59,14 @@ _IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="folio-write")
 _PARALLEL_HASH_MIN = 1 << 20
 
 
+class TrustRecord(Protocol):
+    def __contains__(self, digest: object) -> bool: ...
+
+    def add(self, digest: str) -> None: ...
+
+    def discard(self, digest: str) -> None: ...
+
+
 class LocalContents:
     """Files and notebooks under ``root_dir``, served as Jupyter contents models."""
 
@@ -68,6 +77,7 @@ class LocalContents:
         allow_hidden: bool = False,
         allow_symlinks_out_of_root: bool = False,
         hide_globs: Iterable[str] = (),
+        trusted: TrustRecord | None = None,
     ) -> None:
         self.root_dir = Path(os.path.realpath(root_dir))
         self.allow_hidden = allow_hidden
@@ -77,9 +87,9 @@ class LocalContents:
         self._writable = Writable()
         # sha256 of notebook bytes known to be valid (written or validated by us): skips re-validating on open.
         self._valid: OrderedDict[str, None] = OrderedDict()
-        # sha256 of notebooks saved with every code cell trusted. Anything with ``in``/``add``/``discard``: the
-        # server's trust route swaps in a persistent, signed folio.contents.trust.TrustStore.
-        self._trusted: set[str] = set()
+        # sha256 of notebooks saved with every code cell trusted (``in``/``add``/``discard``); the server
+        # passes a persistent, signed folio.contents.trust.TrustStore.
+        self.trusted: TrustRecord = trusted if trusted is not None else set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalContents:
@@ -90,6 +100,7 @@ class LocalContents:
             allow_hidden=settings.allow_hidden,
             allow_symlinks_out_of_root=settings.allow_symlinks_out_of_root,
             hide_globs=settings.hide_globs,
+            trusted=TrustStore(),
         )
 
     # -- paths -------------------------------------------------------------------------------------------------
@@ -291,7 +302,7 @@ class LocalContents:
             if digest not in self._valid:
                 document.validate(nb, norm)
                 self._remember_valid(digest)
-        trusted = digest in self._trusted
+        trusted = digest in self.trusted
         for cell in nb["cells"]:
             if cell.get("cell_type") == "code" and isinstance(cell.get("metadata"), dict):
                 cell["metadata"]["trusted"] = trusted
@@ -412,9 +423,9 @@ class LocalContents:
             raise BadRequest(f"{norm} is a directory", reason="bad type") from None
         self._remember_valid(digest)
         if trusted:
-            self._trusted.add(digest)
+            self.trusted.add(digest)
         else:
-            self._trusted.discard(digest)
+            self.trusted.discard(digest)
         if not checkpoints.exists(os_path):
             # One checkpoint always exists for a saved notebook (as jupyter_server).
             with contextlib.suppress(OSError):
