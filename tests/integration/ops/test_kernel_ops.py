@@ -111,3 +111,17 @@ def test_pooled_kernel_gets_the_notebook_folder_and_env(server_factory):  # type
             reply, _ = ws.execute("1")
             # The setup ran silently: the user's first cell is execution count 1... after ours above.
             assert reply["content"]["execution_count"] == 2
+
+
+def test_cpu_nice_and_open_file_limits_reach_the_kernel(server_factory):  # type: ignore[no-untyped-def]
+    s = server_factory(env={"FOLIO_KERNEL_NICE": "7", "FOLIO_KERNEL_MAX_OPEN_FILES": "300",
+                            "FOLIO_KERNEL_CPU_TIME_LIMIT": "3600", "FOLIO_POOL_SIZE": "1"})
+    with s.client() as c:
+        # Both a cold kernel and the pooled one get the limits.
+        for _ in range(2):
+            k = c.post("api/kernels", json={}).json()
+            with KernelWS(s.ws_url, k["id"], s.token) as ws:
+                _, io = ws.execute("import os, resource\n"
+                                   "print(os.nice(0), resource.getrlimit(resource.RLIMIT_NOFILE),"
+                                   " resource.getrlimit(resource.RLIMIT_CPU))")
+                assert outputs(io, "stream")[0]["text"].strip() == "7 (300, 300) (3600, 3600)"
