@@ -12,7 +12,6 @@ client reconnects with the same session id — also when other clients stayed co
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import time
@@ -24,7 +23,6 @@ from typing import Protocol
 
 import orjson
 import zmq
-import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import DELIM
 
@@ -122,8 +120,8 @@ class KernelBridge:
         # request msg_id -> (client session id, send time), to route shell/control/stdin replies
         self.pending: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._own: dict[str, asyncio.Future[RawMessage]] = {}
-        self._sockets: dict[str, zmq.asyncio.Socket] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._sockets: dict[str, zmq.Socket] = {}
+        self._fds: list[int] = []
         self._iopub_seen = asyncio.Event()
         self.ready = asyncio.Event()
         #: Header of the last execute_request sent: the parent for server notices about a running cell.
@@ -132,24 +130,36 @@ class KernelBridge:
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def open(self) -> None:
+        """Connect the kernel's channels and start reading them.
+
+        Plain (non-asyncio) ZMQ sockets read from the event loop's reader callback: each wake-up drains
+        every message waiting, with no Future per message as zmq.asyncio would make.
+        """
         km = self.km
-        self._sockets = {
-            "shell": km.connect_shell(identity=self.identity),
-            "control": km.connect_control(identity=self.identity),
-            "stdin": km.connect_stdin(identity=self.identity),
-            "iopub": km.connect_iopub(),
-        }
-        for s in self._sockets.values():
-            s.setsockopt(zmq.LINGER, 0)
-        self._tasks = [asyncio.create_task(self._read(ch), name=f"bridge-{ch}") for ch in self._sockets]
+        ctx = _sync_context()
+        self._sockets = {}
+        for channel, kind in (("shell", zmq.DEALER), ("control", zmq.DEALER), ("stdin", zmq.DEALER),
+                              ("iopub", zmq.SUB)):
+            sock = ctx.socket(kind)
+            sock.setsockopt(zmq.LINGER, 0)
+            if kind == zmq.DEALER:
+                sock.setsockopt(zmq.IDENTITY, self.identity)
+            else:
+                sock.setsockopt(zmq.SUBSCRIBE, b"")
+            sock.connect(km._make_url(channel))  # noqa: SLF001 - the URL jupyter_client itself connects to
+            self._sockets[channel] = sock
+        loop = asyncio.get_running_loop()
+        for channel, sock in self._sockets.items():
+            fd = sock.getsockopt(zmq.FD)
+            loop.add_reader(fd, self._on_readable, channel)
+            self._fds.append(fd)
+            loop.call_soon(self._on_readable, channel)  # ZMQ's fd is edge-triggered: look once now
 
     async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
-        self._tasks = []
+        loop = asyncio.get_running_loop()
+        for fd in self._fds:
+            loop.remove_reader(fd)
+        self._fds = []
         for s in self._sockets.values():
             s.close(linger=0)
         self._sockets = {}
@@ -233,8 +243,7 @@ class KernelBridge:
         for tap in self.taps:
             tap.client_message(msg)
         parts = [msg.header, msg.parent_header, msg.metadata, msg.content]
-        await self._sockets[msg.channel].send_multipart([DELIM, self.session.sign(parts), *parts, *msg.buffers],
-                                                        copy=False)
+        await self._send(msg.channel, [DELIM, self.session.sign(parts), *parts, *msg.buffers])
 
     def make_message(self, channel: str, msg_type: str, content: dict, parent: dict | None = None) -> RawMessage:
         m = self.session.msg(msg_type, content, parent=parent or {})
@@ -248,7 +257,7 @@ class KernelBridge:
         self._own[msg.msg_id] = fut
         try:
             parts = [msg.header, msg.parent_header, msg.metadata, msg.content]
-            await self._sockets[channel].send_multipart([DELIM, self.session.sign(parts), *parts])
+            await self._send(channel, [DELIM, self.session.sign(parts), *parts])
             return await asyncio.wait_for(fut, timeout)
         finally:
             self._own.pop(msg.msg_id, None)
@@ -262,43 +271,70 @@ class KernelBridge:
         for b in self.buffers.values():
             b.add(msg)
 
-    async def _read(self, channel: str) -> None:
-        sock = self._sockets[channel]
-        session = self.session
+    async def _send(self, channel: str, frames: list[bytes]) -> None:
+        sock = self._sockets.get(channel)
+        if sock is None:
+            raise ValueError(f"channel {channel!r} is closed")
         while True:
-            frames = await sock.recv_multipart()
             try:
-                msg = self._parse(channel, frames, session)
-            except Exception as e:  # a corrupt or unsigned message from the kernel side is dropped, loudly
-                log.warning("dropped unreadable kernel message", extra={"channel": channel, "error": str(e)})
-                continue
-            for tap in self.taps:
-                tap.kernel_message(msg)
-            if channel == "iopub":
-                self._iopub_seen.set()
-                if self.on_iopub is not None:
-                    self.on_iopub(msg)
-                self.broadcast(msg)
-                continue
-            parent_id = _parent_msg_id(msg)
-            fut = self._own.get(parent_id)
-            if fut is not None:
-                if not fut.done():
-                    fut.set_result(msg)
-                continue
-            entry = self.pending.get(parent_id)
-            if entry is None:
-                continue
-            sid, sent = entry
-            if channel == "shell" and msg.msg_type.endswith("_reply"):
-                self.pending.pop(parent_id, None)
-                if msg.msg_type == "execute_reply" and self.on_execute_reply is not None:
-                    self.on_execute_reply(_reply_status(msg), time.monotonic() - sent)
-            client = self.clients.get(sid)
-            if client is not None:
-                client.put(msg)
-            elif sid in self.buffers:
-                self.buffers[sid].add(msg)
+                sock.send_multipart(frames, zmq.NOBLOCK, copy=False)
+                # A send can swallow the edge on ZMQ's fd that announced incoming messages: look again.
+                asyncio.get_running_loop().call_soon(self._on_readable, channel)
+                return
+            except zmq.Again:  # the kernel is not reading (high-water mark): wait without blocking the loop
+                await asyncio.sleep(0.005)
+
+    def _on_readable(self, channel: str) -> None:
+        sock = self._sockets.get(channel)
+        if sock is None:
+            return
+        for _ in range(1000):
+            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                return
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                self._dispatch(channel, frames)
+            except Exception:
+                log.exception("failed to route a kernel message", extra={"channel": channel})
+        # A flood: let other work run, then go on draining.
+        asyncio.get_running_loop().call_soon(self._on_readable, channel)
+
+    def _dispatch(self, channel: str, frames: list[bytes]) -> None:
+        try:
+            msg = self._parse(channel, frames, self.session)
+        except Exception as e:  # a corrupt or unsigned message from the kernel side is dropped, loudly
+            log.warning("dropped unreadable kernel message", extra={"channel": channel, "error": str(e)})
+            return
+        for tap in self.taps:
+            tap.kernel_message(msg)
+        if channel == "iopub":
+            self._iopub_seen.set()
+            if self.on_iopub is not None:
+                self.on_iopub(msg)
+            self.broadcast(msg)
+            return
+        parent_id = _parent_msg_id(msg)
+        fut = self._own.get(parent_id)
+        if fut is not None:
+            if not fut.done():
+                fut.set_result(msg)
+            return
+        entry = self.pending.get(parent_id)
+        if entry is None:
+            return
+        sid, sent = entry
+        if channel == "shell" and msg.msg_type.endswith("_reply"):
+            self.pending.pop(parent_id, None)
+            if msg.msg_type == "execute_reply" and self.on_execute_reply is not None:
+                self.on_execute_reply(_reply_status(msg), time.monotonic() - sent)
+        client = self.clients.get(sid)
+        if client is not None:
+            client.put(msg)
+        elif sid in self.buffers:
+            self.buffers[sid].add(msg)
 
     def _parse(self, channel: str, frames: list[bytes], session: object) -> RawMessage:
         i = frames.index(DELIM)
@@ -308,6 +344,16 @@ class KernelBridge:
             if not hmac.compare_digest(sig, check):
                 raise ValueError("bad message signature")
         return RawMessage(channel, header, parent, metadata, content, frames[i + 6 :])
+
+
+_SYNC_CONTEXT: zmq.Context | None = None
+
+
+def _sync_context() -> zmq.Context:
+    global _SYNC_CONTEXT
+    if _SYNC_CONTEXT is None:
+        _SYNC_CONTEXT = zmq.Context()
+    return _SYNC_CONTEXT
 
 
 def _reply_status(msg: RawMessage) -> str:
