@@ -98,6 +98,9 @@ class AuthMiddleware:
             log.warning("refused Host header", extra={"host": headers.get("host", "")})
             return await self._deny(scope, receive, send, 403, "Host not allowed")
 
+        if method == "OPTIONS" and not is_ws and rel.startswith("/api"):
+            # A preflight answered like jupyter_server's; with allow_origin set, CORSMiddleware (outside) answers.
+            return await self._preflight(send)
         if method == "OPTIONS" or rel in self.public_paths or rel.startswith(self.public_prefixes):
             scope.setdefault("state", {})["auth"] = "public"
             return await self.app(scope, receive, send)
@@ -177,6 +180,13 @@ class AuthMiddleware:
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+    async def _preflight(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"access-control-allow-headers", b"accept, content-type, authorization, x-xsrftoken"),
+            (b"access-control-allow-methods", b"GET, PUT, POST, PATCH, DELETE, OPTIONS"),
+            (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _redirect(self, send: Send, location: str) -> None:
         await send({"type": "http.response.start", "status": 302,

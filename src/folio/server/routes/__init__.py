@@ -13,12 +13,15 @@ def build_routes() -> list[APIRouter]:
     from folio.server.routes import (
         api,
         channels,
+        config,
         contents,
+        events,
         files,
         folio,
         kernels,
         kernelspecs,
         login,
+        nbconvert,
         ops,
         sessions,
         trust,
@@ -37,5 +40,8 @@ def build_routes() -> list[APIRouter]:
         login.router,  # /login, /logout
         ops.router,  # /metrics, /api/health, /api/ready
         folio.router,  # /api/folio/...: folio's own additions
+        config.router,  # /api/config/{section}
+        events.router,  # /api/events, WS /api/events/subscribe
+        nbconvert.router,  # /api/nbconvert
         ui.router,  # /, /tree/{path}, /notebooks/{path}, /edit/{path}, /static/{file}
     ]
