@@ -216,6 +216,7 @@ def test_lint_finds_out_of_order_execution(executed: Path, tmp_path: Path) -> No
     assert clean.returncode == 0, clean.stdout
 
 
+@pytest.mark.timeout(600)  # five exports, PDF through Chromium: minutes on a loaded 2-core machine
 def test_convert_html_report_markdown_script_and_pdf(executed: Path, tmp_path: Path) -> None:
     nb = nbformat.read(executed, 4)
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

@@ -10,22 +10,21 @@ from tests.kernel_ws import KernelWS, outputs
 
 
 def test_culler_shuts_an_idle_kernel_and_spares_a_busy_one(server_factory):  # type: ignore[no-untyped-def]
-    s = server_factory(env={"FOLIO_CULL_IDLE_TIMEOUT": "2", "FOLIO_CULL_INTERVAL": "0.5", "FOLIO_POOL_SIZE": "0"})
+    s = server_factory(env={"FOLIO_CULL_IDLE_TIMEOUT": "4", "FOLIO_CULL_INTERVAL": "0.5", "FOLIO_POOL_SIZE": "0"})
     with s.client() as c:
-        idle = c.post("api/kernels", json={}).json()
         busy = c.post("api/kernels", json={}).json()
-        ws_idle = KernelWS(s.ws_url, idle["id"], s.token)
-        ws_idle.execute("1")
-        ws_idle.close()  # no client left: the idle kernel may be culled
-        with KernelWS(s.ws_url, busy["id"], s.token) as ws:
-            mid = ws.send(ws.make("execute_request", {"code": "import time; time.sleep(6); print('done')",
-                                                      "silent": False}))
-            # The busy kernel keeps a client connected; disconnect it so only "busy" protects it.
-            ws.close()
-            wait_for(lambda: c.get(f"api/kernels/{idle['id']}").status_code == 404, timeout=15)
-            assert c.get(f"api/kernels/{busy['id']}").json()["execution_state"] == "busy"
+        ws = KernelWS(s.ws_url, busy["id"], s.token)
+        mid = ws.send(ws.make("execute_request", {"code": "import time; time.sleep(12); print('done')",
+                                                  "silent": False}))
+        wait_for(lambda: c.get(f"api/kernels/{busy['id']}").json()["execution_state"] == "busy", timeout=30)
+        # Disconnect, so only being busy protects it.
+        ws.close()
+        idle = c.post("api/kernels", json={}).json()
+        wait_for(lambda: c.get(f"api/kernels/{idle['id']}").json()["execution_state"] == "idle", timeout=30)
+        wait_for(lambda: c.get(f"api/kernels/{idle['id']}").status_code == 404, timeout=30)
+        assert c.get(f"api/kernels/{busy['id']}").json()["execution_state"] == "busy"
         ws2 = KernelWS(s.ws_url, busy["id"], s.token, session_id=ws.session_id)
-        reply, io = ws2.collect(mid, timeout=20)
+        reply, io = ws2.collect(mid, timeout=30)
         ws2.close()
         assert "done\n" in [o["text"] for o in outputs(io, "stream")]
         m = scrape(c)
