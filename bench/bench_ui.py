@@ -392,6 +392,14 @@ def chromium_version() -> str:
         return "chromium (version unknown)"
 
 
+def cpu_pressure() -> str:
+    try:
+        line = open("/proc/pressure/cpu").readline()  # "some avg10=.. avg60=.. avg300=.. total=.."
+        return next(f.split("=")[1] for f in line.split() if f.startswith("avg60=")) + " %"
+    except (OSError, StopIteration):
+        return "?"
+
+
 def write_section(path: Path, text: str) -> None:
     """Replace (or append) only this benchmark's section of RESULTS.md; other sections belong to others."""
     old = path.read_text() if path.exists() else "# Benchmark results\n"
@@ -457,7 +465,7 @@ def main() -> None:
     # A hard bound on the whole run: SIGALRM ends it (the finally blocks still stop the server and browser).
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError(f"bench_ui over {WALL_LIMIT_S} s")))
     signal.alarm(WALL_LIMIT_S)
-    load0 = os.getloadavg()[0]
+    load0, psi0 = os.getloadavg()[0], cpu_pressure()
     nb = make_notebook(args.cells)
     ob = output_bytes(nb)
     from playwright.sync_api import sync_playwright
@@ -505,7 +513,7 @@ def main() -> None:
         finally:
             server.stop()
     signal.alarm(0)
-    load1 = os.getloadavg()[0]
+    load1, psi1 = os.getloadavg()[0], cpu_pressure()
     wall = time.monotonic() - t_start
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1))
@@ -555,7 +563,18 @@ def main() -> None:
         ),
         ("kernel idle (status shows idle; not part of interactive) (ms)", f"{med(ki):.0f}" if ki else "–", "", ""),
         (f"typing: keydown → painted frame with the character, p50 ({n_key}+ keys/run) (ms)", f"{p50:.1f}", "", ""),
-        ("typing p95 (ms)", f"{p95:.1f}", "< 50", verdict(p95 < TARGET_TYPE_P95_MS)),
+        (
+            "typing p95 (ms)",
+            f"{p95:.1f}",
+            "< 50",
+            verdict(p95 < TARGET_TYPE_P95_MS)
+            # The median of three p95s can pass while the keys pooled do not: say so rather than round it up.
+            + (
+                ""
+                if (p95 < TARGET_TYPE_P95_MS) == (pct(pooled, 95) < TARGET_TYPE_P95_MS)
+                else " (borderline: pooled p95 disagrees)"
+            ),
+        ),
         ("typing max (ms)", f"{mx:.1f}", "", ""),
         (
             f"typing, all {len(pooled)} keys pooled: p50 / p95 (ms)",
@@ -590,12 +609,15 @@ def main() -> None:
     from importlib.metadata import version
 
     pw_version = version("playwright")
+    bundles = " / ".join(sorted({r["marks"]["bundle"] for r in runs}))
     text = f"""{TITLE}
 
-Date: {now}. Machine: {machine()}; 1-minute load average {load0:.1f} at the start, {load1:.1f} at the end (the
-machine's 2 cores are shared with other work, so expect noise). {chromium_version()}, headless, driven by
-Playwright {pw_version} (`--disable-gpu`, 1280×800 viewport, a fresh browser context per run); Python
-{platform.python_version()}; UI bundle as served: `{" / ".join(sorted({r["marks"]["bundle"] for r in runs}))}`.
+Date: {now}. Machine: {machine()}.
+1-minute load average {load0:.1f} at the start, {load1:.1f} at the end; CPU pressure {psi0} at the start,
+{psi1} at the end (share of the last minute some task waited for a CPU). The machine's 2 cores are shared with
+other work, so expect noise: compare runs taken at similar load.
+{chromium_version()}, headless, driven by Playwright {pw_version} (`--disable-gpu`, 1280×800 viewport, a
+fresh browser context per run); Python {platform.python_version()}; UI bundle as served: `{bundles}`.
 
 Command (from the repository root, {wall:.0f} s):
 
