@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
+
 from folio.contents import checkpoints, paths
 from folio.contents.atomic import (
     _UMASK,
@@ -46,6 +48,7 @@ from folio.contents.models import (
 from folio.contents.trust import TrustStore
 from folio.errors import BadRequest, FileExists, Forbidden, InvalidNotebook, NoSuchCheckpoint, NoSuchFile
 from folio.notebook import document
+from folio.notebook.outputs import cut_outputs, output_size
 from folio.settings import Settings
 
 UNTITLED_FILE = "untitled"
@@ -78,6 +81,7 @@ class LocalContents:
         allow_symlinks_out_of_root: bool = False,
         hide_globs: Iterable[str] = (),
         trusted: TrustRecord | None = None,
+        output_limits: tuple[int, int, bool] = (0, 0, False),
     ) -> None:
         self.root_dir = Path(os.path.realpath(root_dir))
         self.allow_hidden = allow_hidden
@@ -90,6 +94,8 @@ class LocalContents:
         # sha256 of notebooks saved with every code cell trusted (``in``/``add``/``discard``); the server
         # passes a persistent, signed folio.contents.trust.TrustStore.
         self.trusted: TrustRecord = trusted if trusted is not None else set()
+        #: (bytes per output, bytes per cell, keep cut outputs in files): applied to every notebook saved.
+        self.output_limits = output_limits
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalContents:
@@ -101,6 +107,7 @@ class LocalContents:
             allow_symlinks_out_of_root=settings.allow_symlinks_out_of_root,
             hide_globs=settings.hide_globs,
             trusted=TrustStore(),
+            output_limits=(settings.output_max_bytes, settings.cell_output_max_bytes, settings.output_overflow_files),
         )
 
     # -- paths -------------------------------------------------------------------------------------------------
@@ -389,6 +396,42 @@ class LocalContents:
         model["hash"], model["hash_algorithm"] = sha256(data), "sha256"
         return model
 
+    def _cut_outputs(self, norm: str, nb: dict[str, Any]) -> None:
+        """Cut outputs over the size limits; with overflow files on, each whole output goes next to the notebook."""
+        per_output, per_cell, keep_files = self.output_limits
+        folder = (norm[: -len(".ipynb")] if norm.endswith(".ipynb") else norm) + ".outputs"
+        cells = nb.get("cells")
+        if not isinstance(cells, list):
+            return
+        for cell in cells:
+            outs = cell.get("outputs") if isinstance(cell, dict) and cell.get("cell_type") == "code" else None
+            if not isinstance(outs, list) or not outs:
+                continue
+            sizes = [output_size(o) if isinstance(o, dict) else 0 for o in outs]
+            if not ((per_output and max(sizes) > per_output) or (per_cell and sum(sizes) > per_cell)):
+                continue
+            cell_id = str(cell.get("id") or "cell")
+
+            def keep(index: int, out: dict[str, Any], cell_id: str = cell_id) -> str | None:
+                if not keep_files:
+                    return None
+                is_text = out.get("output_type") == "stream"
+                name = f"{folder}/{cell_id}-{index}.{'txt' if is_text else 'json'}"
+                text = out.get("text", "")
+                body = ("".join(text) if isinstance(text, list) else str(text)) if is_text else \
+                    orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()
+                try:
+                    n, p = self._path(folder, write=True)
+                    if not p.is_dir():
+                        self._mkdir(n, p)
+                    n, p = self._path(name, write=True)
+                    self._write(n, p, body.encode("utf-8", "surrogatepass"))
+                except Exception:
+                    return None
+                return name
+
+            cell["outputs"], _ = cut_outputs([o for o in outs if isinstance(o, dict)], per_output, per_cell, keep)
+
     def _save_notebook(self, norm: str, os_path: Path, nb: Any, *, exclusive: bool = False) -> Model:
         if not isinstance(nb, dict):
             raise InvalidNotebook(norm, "the notebook content must be a JSON object")
@@ -397,6 +440,8 @@ class LocalContents:
             if nb.get("nbformat") == 4 and type(minor) is int and minor >= 5 and isinstance(nb.get("cells"), list):
                 document.repair_ids(nb["cells"])  # before serializing: validation would repair them anyway
             trusted = all_code_cells_trusted(nb)
+            if self.output_limits[0] or self.output_limits[1]:
+                self._cut_outputs(norm, nb)
             # Pieces of the file go to disk (and get hashed) on another thread while this one serializes the
             # rest and then validates; the rename only happens for a valid notebook, so an invalid one never
             # touches the file.

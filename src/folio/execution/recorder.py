@@ -124,7 +124,9 @@ class OutputRecorder:
         def keep(index: int, out: dict[str, Any]) -> str | None:
             is_text = out.get("output_type") == "stream"
             name = f"{folder}/{cell_id}-{index}.{'txt' if is_text else 'json'}"
-            body = out["text"] if is_text else orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()
+            text = out.get("text", "")
+            body = ("".join(text) if isinstance(text, list) else text) if is_text else \
+                orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()
             try:
                 self.contents.save({"type": "directory"}, folder)
                 self.contents.save({"type": "file", "format": "text", "content": body}, name)

@@ -6,7 +6,6 @@ turns a message stream into notebook outputs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,10 +74,23 @@ class CellOutputs:
         return [{k: v for k, v in o.items() if not k.startswith("_")} for o in self.outputs]
 
 
+def _size(v: Any) -> int:
+    if isinstance(v, str):
+        return len(v)
+    if isinstance(v, list):
+        return sum(_size(x) for x in v)
+    if isinstance(v, dict):
+        return sum(len(k) + _size(x) for k, x in v.items())
+    return 8
+
+
 def output_size(out: dict[str, Any]) -> int:
-    if out.get("output_type") == "stream":
-        return len(out.get("text", "").encode("utf-8", "surrogatepass"))
-    return len(json.dumps(out, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    """About the bytes an output takes in the file (characters of its strings): cheap on 50 MB notebooks."""
+    return _size(out)
+
+
+def _text(v: Any) -> str:
+    return "".join(v) if isinstance(v, list) else str(v)
 
 
 def limit_notice(size: int, limit: int, saved_as: str | None) -> str:
@@ -111,8 +123,8 @@ def cut_outputs(
         saved_as = keep_full(i, out) if keep_full else None
         limit = per_output if over_output else per_cell
         if out.get("output_type") == "stream" and not over_cell:
-            head = out["text"].encode("utf-8", "surrogatepass")[: max(0, per_output - 400)]
-            kept.append({**out, "text": head.decode("utf-8", "ignore") + "\n" + limit_notice(size, limit, saved_as)})
+            head = _text(out.get("text", ""))[: max(0, per_output - 400)]
+            kept.append({**out, "text": head + "\n" + limit_notice(size, limit, saved_as)})
         else:
             kept.append({"output_type": "stream", "name": "stderr", "text": limit_notice(size, limit, saved_as)})
         total += output_size(kept[-1])

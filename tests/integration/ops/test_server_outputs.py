@@ -104,3 +104,18 @@ def test_running_cells_are_listed_for_pages_that_open_late(server_factory):  # t
             ws.collect(mid, timeout=20)
         assert c.get(f"api/folio/kernels/{kid}/running").json() == []
         assert c.get("api/folio/kernels/00000000-0000-0000-0000-000000000000/running").status_code == 404
+
+
+def test_outputs_over_the_limit_are_cut_in_notebooks_clients_save(server_factory):  # type: ignore
+    s = server_factory(env={"FOLIO_OUTPUT_MAX_BYTES": "10000"})
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('y' * 30000)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="y" * 30000 + "\n"),
+                    nbformat.v4.new_output("display_data", data={"text/plain": "small"})]
+    nb.cells.append(cell)
+    with s.client() as c:
+        assert c.put("api/contents/saved.ipynb", json={"type": "notebook", "content": nb}).status_code == 201
+    on_disk = json.loads((s.root / "saved.ipynb").read_text())["cells"][0]["outputs"]
+    assert "over the output limit of 10,000 bytes" in text_of(on_disk[0])
+    assert "".join(on_disk[1]["data"]["text/plain"]) == "small"  # outputs under the limit are kept as they are
+    assert (s.root / "saved.outputs" / f"{cell.id}-0.txt").read_text() == "y" * 30000 + "\n"
