@@ -42,6 +42,7 @@ export class CellView {
   executionCount: number | null;
   runState: RunState = "idle";
   rendered = false;
+  private mdPending = false; // rendered markdown not yet built (lazy cell far from the viewport)
   readonly el: HTMLElement;
   private _editor: Editor | null = null;
   private pendingSource: string;
@@ -52,14 +53,16 @@ export class CellView {
   private mdView: HTMLElement;
   private inputWrap: HTMLElement;
   private timing: HTMLElement;
-  private outputWrap: HTMLElement;
+  /** @internal the cell's output row (the measuring pass toggles its "scrolled" class). */
+  outputWrap: HTMLElement;
   private inputPlaceholder: HTMLElement;
   private outputPlaceholder: HTMLElement;
   private outputPrompt: HTMLElement;
   startedAt = 0;
   timer = 0; // the elapsed-time ticker while running
 
-  constructor(json: CellJSON, host: CellHost, trusted: boolean) {
+  /** lazy: render outputs and markdown only when the cell comes near the viewport (see materialize). */
+  constructor(json: CellJSON, host: CellHost, trusted: boolean, lazy = false) {
     this.host = host;
     this.id = json.id || uuid().replace(/-/g, "").slice(0, 8) + uuid().slice(0, 4);
     this.type = json.cell_type === "markdown" || json.cell_type === "raw" ? json.cell_type : "code";
@@ -117,18 +120,38 @@ export class CellView {
       ev.preventDefault();
       this.editor.view.focus();
     }, { capture: true });
-    observeLazily(this);
-    this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : []);
+    this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : [], lazy);
     this.applyType();
-    if (this.type === "markdown" && this.source.trim() !== "") this.renderMarkdown();
+    if (this.type === "markdown" && this.source.trim() !== "") {
+      if (lazy) {
+        // Shown as rendered; the HTML is built when the cell comes near the viewport.
+        this.mdPending = true;
+        this.rendered = true;
+        this.el.classList.add("rendered");
+      } else this.renderMarkdown();
+    }
+    observeLazily(this);
     this.setInputHidden(!!this.metadata.jupyter?.source_hidden);
     this.setOutputHidden(!!this.metadata.jupyter?.outputs_hidden);
     if (this.metadata.scrolled === true) this.outputWrap.classList.add("scrolled");
     this.updatePrompt();
   }
 
+  /** Build whatever was deferred (outputs, rendered markdown). */
+  materialize() {
+    if (this.mdPending) {
+      this.mdPending = false;
+      if (this.rendered) this.renderMarkdown();
+    }
+    if (this.outputs.isDeferred) {
+      this.outputs.ensureRendered();
+      this.updateOutputVisibility();
+    }
+  }
+
   get editor(): Editor {
     if (!this._editor) {
+      this.materialize();
       unobserve(this);
       this.edHost.replaceChildren();
       this._editor = createEditor(this.edHost, {
@@ -242,11 +265,9 @@ export class CellView {
     const res = this.outputs.outputs.find((o) => o.output_type === "execute_result") as { execution_count?: number | null } | undefined;
     this.outputPrompt.textContent = res ? `[${res.execution_count ?? " "}]:` : "";
     // Long outputs scroll instead of pushing the notebook down (like JupyterLab's auto-scroll).
-    if (has && this.metadata.scrolled === undefined) {
-      requestAnimationFrame(() => {
-        if (this.outputs.el.scrollHeight > 1200) this.outputWrap.classList.add("scrolled");
-      });
-    }
+    // Measured in one pass per frame for every cell that asked (all reads, then all writes: one layout);
+    // deferred outputs are measured once rendered.
+    if (has && this.metadata.scrolled === undefined && !this.outputs.isDeferred) scheduleMeasure(this);
   }
 
   renderMarkdown() {
@@ -260,6 +281,7 @@ export class CellView {
         return `data:${mime};base64,${joinText(a[mime])}`;
       });
     }
+    this.mdPending = false;
     if (src.trim() === "") this.mdView.innerHTML = '<p class="placeholder">Empty markdown cell; double-click to edit.</p>';
     else renderMarkdownInto(this.mdView, src);
     this.rendered = true;
@@ -334,6 +356,24 @@ export class CellView {
   }
 }
 
+const toMeasure = new Set<CellView>();
+let measureFrame = 0;
+
+function scheduleMeasure(cell: CellView) {
+  toMeasure.add(cell);
+  if (!measureFrame) measureFrame = requestAnimationFrame(measureAll);
+}
+
+function measureAll() {
+  measureFrame = 0;
+  const cells = [...toMeasure];
+  toMeasure.clear();
+  const tall = cells.map((c) => c.metadata.scrolled === undefined && c.outputs.el.scrollHeight > 1200);
+  cells.forEach((c, i) => {
+    if (tall[i]) c.outputWrap.classList.add("scrolled");
+  });
+}
+
 const lazyCells = new WeakMap<Element, CellView>();
 let observer: IntersectionObserver | null = null;
 
@@ -345,7 +385,11 @@ function observeLazily(cell: CellView) {
   observer ??= new IntersectionObserver(
     (entries) => {
       for (const e of entries) {
-        if (e.isIntersecting) lazyCells.get(e.target)?.editor;
+        if (e.isIntersecting) {
+          const c = lazyCells.get(e.target);
+          c?.materialize();
+          void c?.editor;
+        }
       }
     },
     // The notebook scrolls inside .nb-scroll: observe against it, so the margin pre-builds nearby cells.

@@ -43,6 +43,8 @@ export class OutputArea {
   private rawStreams = new Map<number, string>();
   private clearPending = false;
   private inputBox: HTMLElement | null = null;
+  /** Outputs set but not yet turned into DOM (a cell far from the viewport): see ensureRendered. */
+  private deferred = false;
   onChange: () => void = () => {};
 
   constructor(trusted: boolean) {
@@ -53,7 +55,9 @@ export class OutputArea {
     this.el.setAttribute("aria-label", "Cell output");
   }
 
-  setOutputs(outputs: Output[]) {
+  /** Replace the outputs; with defer, only a placeholder of about the right height is shown until
+   * ensureRendered (a big notebook opens without rendering and sanitizing every output). */
+  setOutputs(outputs: Output[], defer = false) {
     this.unregisterDisplays();
     this.outputs = outputs.map(normalize);
     this.rawStreams.clear();
@@ -61,7 +65,24 @@ export class OutputArea {
       if (o.output_type === "stream") this.rawStreams.set(i, o.text);
       this.registerDisplay(o);
     });
-    this.render();
+    if (defer && this.outputs.length > 0 && !this.inputBox) {
+      this.flush();
+      this.deferred = true;
+      const ph = document.createElement("div");
+      ph.className = "output-placeholder";
+      ph.style.height = `${estimateHeight(this.outputs)}px`;
+      this.el.replaceChildren(ph);
+      this.el.classList.add("has-output");
+    } else this.render();
+  }
+
+  get isDeferred(): boolean {
+    return this.deferred;
+  }
+
+  /** Build the DOM of deferred outputs (no-op when already rendered). */
+  ensureRendered() {
+    if (this.deferred) this.render();
   }
 
   clear(wait = false) {
@@ -114,6 +135,7 @@ export class OutputArea {
   }
 
   add(o: Output) {
+    this.ensureRendered();
     if (this.clearPending) this.clear(false);
     o = normalize(o);
     const last = this.outputs.length - 1;
@@ -143,6 +165,7 @@ export class OutputArea {
   /** update_display_data: replace every output carrying this display_id, in every cell. */
   static updateDisplay(displayId: string, data: Record<string, any>, metadata: Record<string, any>) {
     for (const area of displays.get(displayId) ?? []) {
+      area.ensureRendered();
       area.outputs.forEach((o, i) => {
         if ((o.output_type === "display_data" || o.output_type === "execute_result") && o.transient?.display_id === displayId) {
           o.data = data;
@@ -156,6 +179,7 @@ export class OutputArea {
 
   render() {
     this.flush();
+    this.deferred = false;
     this.el.replaceChildren();
     const n = Math.min(this.outputs.length, MAX_OUTPUTS_SHOWN);
     for (let i = 0; i < n; i++) this.renderOne(i, false);
@@ -186,6 +210,7 @@ export class OutputArea {
 
   /** An input() prompt: resolves with the typed value (password masked). */
   askInput(prompt: string, password: boolean): Promise<string> {
+    this.ensureRendered();
     return new Promise((resolve) => {
       const box = document.createElement("div");
       box.className = "output stdin";
@@ -226,7 +251,7 @@ export class OutputArea {
   setTrusted(t: boolean) {
     if (t !== this.trusted) {
       this.trusted = t;
-      this.render();
+      if (!this.deferred) this.render();
     }
   }
 
@@ -240,6 +265,32 @@ export class OutputArea {
       return c;
     });
   }
+}
+
+/** A cheap guess at the rendered height of outputs (px), for the placeholder of deferred ones. */
+function estimateHeight(outputs: Output[]): number {
+  const LINE = 17;
+  let h = 0;
+  for (const o of outputs) {
+    if (o.output_type === "stream") h += countLines(o.text) * LINE + 4;
+    else if (o.output_type === "error") h += o.traceback.reduce((n, t) => n + countLines(t), 0) * LINE + 4;
+    else {
+      const d = o.data;
+      const meta = (o.metadata ?? {}) as Record<string, any>;
+      if (d["text/html"] !== undefined) h += Math.min(2000, (joinText(d["text/html"]).match(/<tr/gi)?.length ?? 1) * 22 + 10);
+      else if (d["image/png"] || d["image/jpeg"] || d["image/gif"] || d["image/svg+xml"]) {
+        const m = Object.values(meta).find((v: any) => v && typeof v === "object" && v.height) as any;
+        h += (m?.height ?? meta.height ?? 250) + 4;
+      } else h += countLines(joinText(d["text/plain"] ?? "")) * LINE + 4;
+    }
+  }
+  return Math.min(h, 3000);
+}
+
+function countLines(s: string): number {
+  let n = 1;
+  for (let i = s.indexOf("\n"); i >= 0 && i < s.length - 1 && n < 200; i = s.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 function normalize(o: any): Output {

@@ -11,7 +11,7 @@ import { CellView, CellJSON, CellType, CellHost } from "./cell";
 import { OutputArea } from "./outputs";
 import { ansiToHtml } from "../render/ansi";
 import { h, relativeTime } from "../ui/dom";
-import { dialog, confirm, prompt, toast, alertDialog } from "../ui/dialog";
+import { dialog, confirm, prompt, toast, alertDialog, dialogOpen } from "../ui/dialog";
 import { menubar, MenuItem } from "../ui/menu";
 import { openSettings } from "../ui/settingsDialog";
 import { loadSettings } from "../settings";
@@ -21,6 +21,8 @@ import { icon, ICONS } from "../ui/icons";
 import { setDocumentDir } from "../render/links";
 
 type Mode = "command" | "edit";
+
+const EAGER_CELLS = 30;
 
 interface Snapshot {
   cells: { view: CellView; type: CellType; source: string }[];
@@ -361,15 +363,17 @@ export class NotebookPanel {
     };
   }
 
-  private makeCell(json: CellJSON, trusted?: boolean): CellView {
+  private makeCell(json: CellJSON, trusted?: boolean, lazy = false): CellView {
     const t = trusted ?? (json.cell_type === "code" ? json.metadata?.trusted === true || (json.outputs ?? []).length === 0 : true);
-    return new CellView(json, this.host(), t);
+    return new CellView(json, this.host(), t, lazy);
   }
 
   loadModel(nb: any) {
     this.metadata = nb.metadata ?? {};
     this.nbformatMinor = Math.max(nb.nbformat_minor ?? 5, 5);
-    this.cells = (nb.cells ?? []).map((c: CellJSON) => this.makeCell(c));
+    // The first cells are rendered at once (the first screen); the rest render their outputs and markdown
+    // when they come near the viewport, so a big notebook does not sanitize and lay out everything up front.
+    this.cells = (nb.cells ?? []).map((c: CellJSON, i: number) => this.makeCell(c, undefined, i >= EAGER_CELLS));
     if (this.cells.length === 0) this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
     this.active = Math.min(this.active, this.cells.length - 1);
     this.anchor = this.active;
@@ -588,7 +592,7 @@ export class NotebookPanel {
   }
 
   private onKeyDown(ev: KeyboardEvent) {
-    if (document.querySelector(".overlay")) return;
+    if (dialogOpen()) return;
     const t = ev.target as HTMLElement;
     const inEditor = !!t.closest?.(".cm-editor");
     const mod = ev.ctrlKey || ev.metaKey;

@@ -6,12 +6,22 @@ export interface DialogButton {
   kind?: "primary" | "danger" | "plain";
 }
 
+let openCount = 0;
+
+/** Whether a modal dialog is open (cheaper than looking for its overlay in a big page on every key). */
+export function dialogOpen(): boolean {
+  return openCount > 0;
+}
+
 /** A modal dialog; resolves with the clicked button's value, or null on Escape/close. */
 export function dialog(title: string, body: Node | string, buttons: DialogButton[], opts: { focus?: HTMLElement } = {}): Promise<string | null> {
   return new Promise((resolve) => {
     const prev = document.activeElement as HTMLElement | null;
     const titleId = "dlg-" + Math.random().toString(36).slice(2);
+    let closed = false;
     const close = (v: string | null) => {
+      if (!closed) openCount--;
+      closed = true;
       overlay.remove();
       document.removeEventListener("keydown", onKey, true);
       prev?.focus?.();
@@ -48,6 +58,7 @@ export function dialog(title: string, body: Node | string, buttons: DialogButton
       if (ev.target === overlay) close(null);
     });
     document.body.appendChild(overlay);
+    openCount++;
     const f = opts.focus ?? btns.find((_, i) => buttons[i].kind === "primary") ?? btns[btns.length - 1];
     window.setTimeout(() => {
       f?.focus();
