@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("folio.kernels")
 
+REFILL_DELAY = 2.0
+
 
 class KernelPool:
     def __init__(self, registry: KernelRegistry, sizes: dict[str, int]) -> None:
@@ -82,7 +84,9 @@ class KernelPool:
             return None
         kernels.remove(mk)
         self.registry.metrics.pool_available.labels(name).set(len(kernels))
-        self._refill(name)
+        # Refill a moment later: a cold start that follows right away (the pool is empty now) gets the CPU
+        # to itself instead of racing the replacement for it.
+        asyncio.get_running_loop().call_later(REFILL_DELAY, self._refill, name)
         if needs_setup:
             try:
                 await self._apply(mk, cwd, env)
