@@ -375,6 +375,22 @@ function measureAll() {
 }
 
 const lazyCells = new WeakMap<Element, CellView>();
+const MARGIN = 1500;
+const queued = new Set<CellView>(); // near the viewport, not built yet
+let pumpTimer = 0;
+
+function pump() {
+  pumpTimer = 0;
+  const end = performance.now() + 20;
+  for (const c of queued) {
+    queued.delete(c);
+    if (lazyCells.get(c.el) !== c) continue; // built meanwhile
+    c.materialize();
+    void c.editor;
+    if (performance.now() > end) break;
+  }
+  if (queued.size) pumpTimer = window.setTimeout(pump, 0);
+}
 let observer: IntersectionObserver | null = null;
 
 function observeLazily(cell: CellView) {
@@ -385,21 +401,34 @@ function observeLazily(cell: CellView) {
   observer ??= new IntersectionObserver(
     (entries) => {
       for (const e of entries) {
-        if (e.isIntersecting) {
-          const c = lazyCells.get(e.target);
-          c?.materialize();
-          void c?.editor;
+        const c = lazyCells.get(e.target);
+        if (!c) continue;
+        if (!e.isIntersecting) {
+          queued.delete(c); // scrolled away before its turn came
+          continue;
         }
+        // In view: build it now. In the margin only: build it in small slices between frames, so a jump
+        // (say to the end of a big notebook) does not build dozens of editors in one long task.
+        const rb = e.rootBounds;
+        const r = e.boundingClientRect;
+        const visible = !rb || (r.bottom > rb.top + MARGIN && r.top < rb.bottom - MARGIN);
+        if (visible) {
+          queued.delete(c);
+          c.materialize();
+          void c.editor;
+        } else queued.add(c);
       }
+      if (queued.size && !pumpTimer) pumpTimer = window.setTimeout(pump, 0);
     },
     // The notebook scrolls inside .nb-scroll: observe against it, so the margin pre-builds nearby cells.
-    { root: document.querySelector(".nb-scroll"), rootMargin: "1500px 0px" },
+    { root: document.querySelector(".nb-scroll"), rootMargin: `${MARGIN}px 0px` },
   );
   lazyCells.set(cell.el, cell);
   observer.observe(cell.el);
 }
 
 function unobserve(cell: CellView) {
+  queued.delete(cell);
   observer?.unobserve(cell.el);
   lazyCells.delete(cell.el);
 }

@@ -22,7 +22,10 @@ import { setDocumentDir } from "../render/links";
 
 type Mode = "command" | "edit";
 
-const EAGER_CELLS = 30;
+// Notebooks of more than LAZY_ABOVE cells render only their first EAGER_CELLS at once (about a screenful);
+// the others as they come near the viewport.
+const LAZY_ABOVE = 40;
+const EAGER_CELLS = 10;
 
 interface Snapshot {
   cells: { view: CellView; type: CellType; source: string }[];
@@ -373,11 +376,13 @@ export class NotebookPanel {
     this.nbformatMinor = Math.max(nb.nbformat_minor ?? 5, 5);
     // The first cells are rendered at once (the first screen); the rest render their outputs and markdown
     // when they come near the viewport, so a big notebook does not sanitize and lay out everything up front.
-    this.cells = (nb.cells ?? []).map((c: CellJSON, i: number) => this.makeCell(c, undefined, i >= EAGER_CELLS));
+    const list: CellJSON[] = nb.cells ?? [];
+    const lazy = list.length > LAZY_ABOVE;
+    this.cells = list.map((c, i) => this.makeCell(c, undefined, lazy && i >= EAGER_CELLS));
     if (this.cells.length === 0) this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
     this.active = Math.min(this.active, this.cells.length - 1);
     this.anchor = this.active;
-    this.syncDom();
+    this.syncDom(true);
     this.updateTrust();
     this.refreshToc();
   }
@@ -387,8 +392,29 @@ export class NotebookPanel {
     return { cells: this.cells.map((c) => c.toJSON()), metadata, nbformat: 4, nbformat_minor: this.nbformatMinor };
   }
 
-  private syncDom() {
-    this.container.replaceChildren(...this.cells.map((c) => c.el));
+  private domGen = 0; // bumped by every syncDom: a newer one supersedes a chunked append still running
+
+  /** Put the cells' elements in the page. chunked: the first screen now, the rest in slices after it has
+   * painted (a big notebook shows its top without waiting for the layout of every cell). */
+  private syncDom(chunked = false) {
+    const gen = ++this.domGen;
+    const cells = this.cells;
+    if (!chunked || cells.length <= LAZY_ABOVE) {
+      this.container.replaceChildren(...cells.map((c) => c.el));
+    } else {
+      this.container.replaceChildren(...cells.slice(0, EAGER_CELLS).map((c) => c.el));
+      let i = EAGER_CELLS;
+      const step = () => {
+        if (gen !== this.domGen) return;
+        // One slice a frame: its style and layout land in that frame, not all in one.
+        const frag = document.createDocumentFragment();
+        for (const c of cells.slice(i, i + 200)) frag.appendChild(c.el);
+        i += 200;
+        this.container.appendChild(frag);
+        if (i < cells.length) requestAnimationFrame(() => window.setTimeout(step, 0));
+      };
+      requestAnimationFrame(() => window.setTimeout(step, 0));
+    }
     this.updateSelectionClasses();
   }
 
