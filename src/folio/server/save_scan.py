@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -55,7 +56,10 @@ class SaveScanner:
         if api_path in self._queued:  # autosave while the last scan of this file still waits: one scan will do
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority)
+            # spawn, not fork: a forked child would inherit the server's listening socket and keep the port
+            # taken after the server exits.
+            self._pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
+                                             mp_context=multiprocessing.get_context("spawn"))
         self._queued.add(api_path)
         fut = asyncio.get_running_loop().run_in_executor(self._pool, scan_file, api_path, str(os_path))
         fut.add_done_callback(lambda f: self._done(api_path, f))
@@ -77,4 +81,7 @@ class SaveScanner:
 
     def stop(self) -> None:
         if self._pool is not None:
+            procs = list(getattr(self._pool, "_processes", {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:  # a scan still running is not worth waiting for at shutdown
+                proc.kill()
