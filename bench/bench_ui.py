@@ -413,7 +413,17 @@ def write_section(path: Path, text: str) -> None:
     path.write_text(new)
 
 
-NOTES = """What the UI spends the time on, from a Chromium performance trace (`--trace`, Long Tasks plus the V8 CPU
+NOTES = """After the fixes in 9d9f5be and d5a678f (batched tall-output checks, outputs and markdown built only near the
+viewport, cells added in slices so the first screen paints first, no whole-page query per key), a trace of
+the final bundle puts the remaining ~3.3 s at: ~1.1 s fetching the 10 MB notebook and evaluating the bundle
+(KaTeX, highlight.js, CodeMirror: 290 ms), ~0.5 s creating 1,000 cell objects (~15 elements each), ~1 s of
+Playwright steps between first render and the last cell being usable, and ~0.8 s for the draft save that
+one typed character schedules (one ~70 ms task serialising the whole notebook into local storage). Next:
+load markdown/KaTeX code on first use, build each cell's DOM lazily, and make drafts incremental.
+
+Before those fixes (kept for the record):
+
+What the UI spends the time on, from a Chromium performance trace (`--trace`, Long Tasks plus the V8 CPU
 profile; bundle `index-C-gCqJj1.js`, 2026-12-01, one loaded run: interactive 14.3 s, typing p95 62 ms):
 
 - **~6.3 s in one task of layout thrashing** (the biggest item; 8.8 s in an earlier run).
