@@ -39,6 +39,7 @@ from pathlib import Path
 import httpx
 import psutil
 from bench_server import cpu_pressure, machine, pct, versions
+from results_md import replace_section
 from serverbench.runners import BenchError, ServerKernel
 from serverbench.servers import Server, _spawn, isolated_env, start_jupyter_server
 
@@ -319,19 +320,8 @@ more precise of the two; "own blocks only" sums {args.rounds} short readings, ea
 
 
 def write_results(path: Path, text: str) -> None:
-    """Replace only this benchmark's section (or append it); every other section stays as it is.
-    The file is read right before writing, since others update their own sections."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == TITLE), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "".join(lines[:start]) + text + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    os.replace(tmp, path)
+    """Replace only this benchmark's section (or append it); every other section stays as it is."""
+    replace_section(path, TITLE, text)
 
 
 # ----------------------------------------------------------------------------------------- main

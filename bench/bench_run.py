@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+from results_md import replace_section
 
 
 def make_notebook(path: Path, cells: int) -> None:
@@ -158,15 +159,7 @@ def write_section(path: Path, head: list[str], table: list[str], command: str) -
             "notebook on the same `python3` kernel. Times are end to end, as a user or CI sees them (interpreter "
             "start, kernel start, execution, output written), each the median of the repeats.\n\n"
             + "".join(f"- {h}\n" for h in head) + "\n" + "\n".join(table) + "\n\n" + NOTES)
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == title), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "".join(lines[:start]) + text + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-    path.write_text(new)
+    replace_section(path, title, text)
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 import orjson
 import psutil
+from results_md import replace_section
 from serverbench import rawhttp
 from serverbench.runners import BenchError, DirectKernel, ServerKernel
 from serverbench.servers import Server, isolated_env, start_folio, start_jupyter_server
@@ -652,16 +653,7 @@ Notes from the run:
 
 def write_results(path: Path, text: str) -> None:
     """Replace only the "folio serve vs jupyter_server" section; every other section stays as it is."""
-    title = "## folio serve vs jupyter_server"
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == title), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "".join(lines[:start]) + text + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-    path.write_text(new)
+    replace_section(path, "## folio serve vs jupyter_server", text)
 
 
 def load_now() -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from results_md import replace_section  # noqa: E402
 from serverbench.servers import start_folio  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -402,15 +403,7 @@ def cpu_pressure() -> str:
 
 def write_section(path: Path, text: str) -> None:
     """Replace (or append) only this benchmark's section of RESULTS.md; other sections belong to others."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == TITLE), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "".join(lines[:start]) + text + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-    path.write_text(new)
+    replace_section(path, TITLE, text)
 
 
 NOTES = """After the fixes in 9d9f5be and d5a678f (batched tall-output checks, outputs and markdown built only near the
