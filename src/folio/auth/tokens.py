@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from folio.secret_file import load_or_create_secret
 
 COOKIE_MAX_AGE = 30 * 24 * 3600
 
@@ -21,20 +22,9 @@ def _load_secret(path: Path | None) -> bytes:
 
         path = Path(jupyter_runtime_dir()) / "folio_cookie_secret"
     try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    except OSError:
-        pass
-    secret = secrets.token_bytes(32)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secret)
-    except OSError:
-        pass  # an unwritable runtime dir only costs re-login after a restart
-    return secret
+        return load_or_create_secret(path)
+    except OSError:  # an unwritable runtime dir only costs re-login after a restart
+        return secrets.token_bytes(32)
 
 
 @dataclass

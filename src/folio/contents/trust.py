@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from folio.secret_file import load_or_create_secret
 
 MAX_ENTRIES = 65_535  # nbformat's NotebookNotary cache_size
 
@@ -30,19 +31,6 @@ def default_dir() -> Path:
     return Path(jupyter_data_dir()) / "folio"
 
 
-def _load_secret(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    except OSError:
-        pass
-    secret = secrets.token_bytes(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(secret)
-    return secret
 
 
 class TrustStore:
@@ -52,7 +40,7 @@ class TrustStore:
         d = directory or default_dir()
         self._lock = threading.Lock()
         try:
-            self.secret = _load_secret(d / "trust_secret")
+            self.secret = load_or_create_secret(d / "trust_secret")
             self._db = sqlite3.connect(str(d / "trust.db"), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
         except (OSError, sqlite3.Error):
