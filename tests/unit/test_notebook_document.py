@@ -196,6 +196,29 @@ def test_missing_and_duplicate_ids_are_repaired_like_nbformat() -> None:
     assert all(ids) and len(set(ids)) == 3 and ids[1] == "same"
 
 
+def test_opening_a_notebook_does_not_import_nbformat() -> None:
+    # Importing nbformat imports jsonschema, whose format checkers build lark grammars: seconds of CPU that the
+    # first open of a notebook (with a missing id, or of minor 4.4) once waited for.
+    import subprocess
+    import sys
+
+    code = """
+import json, sys
+from folio.notebook import document
+raw = {"cell_type": "raw", "metadata": {}, "source": ""}
+old = {"cells": [raw], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+nb = document.parse(json.dumps(old).encode(), "old.ipynb")
+nb["cells"] += [dict(raw), dict(nb["cells"][0])]
+document.validate(nb, "old.ipynb")
+ids = [c["id"] for c in nb["cells"]]
+assert len(set(ids)) == 3 and all(len(i) == 8 for i in ids), ids
+print(sorted(m for m in ("nbformat", "jsonschema") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_old_minor_saved_as_is(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from folio.contents.local import LocalContents
 

@@ -23,6 +23,7 @@ import json
 import math
 import re
 import threading
+import uuid
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -177,10 +178,8 @@ def _strip_transient(nb: Notebook) -> None:
 
 def _upgrade_minor(nb: Notebook) -> None:
     """4.0-4.4 → 4.5: every cell gets an id (as nbformat.v4.convert.upgrade does)."""
-    from nbformat.v4.nbbase import random_cell_id
-
     for cell in nb["cells"]:
-        cell["id"] = random_cell_id()
+        cell["id"] = new_cell_id()
     nb["nbformat_minor"] = NBFORMAT_MINOR
 
 
@@ -355,17 +354,22 @@ def _plain_output(out: dict[str, Any]) -> bool:
     return False
 
 
+def new_cell_id() -> str:
+    """A cell id as nbformat makes them (``generate_corpus_id``). Not imported from there: importing any
+    part of nbformat imports jsonschema, whose format checkers build lark grammars (seconds of CPU), and
+    the first open of a notebook with a missing id would wait for that."""
+    return uuid.uuid4().hex[:8]
+
+
 def repair_ids(cells: list[Any]) -> None:
     """What nbformat.validate's normalization does for 4.5: missing cell ids filled in, duplicates replaced."""
-    from nbformat.corpus.words import generate_corpus_id
-
     seen: set[Any] = set()
     for cell in cells:
         if not isinstance(cell, dict):
             continue
         cid = cell.get("id")
         if "id" not in cell or (isinstance(cid, str) and cid in seen):
-            cell["id"] = cid = generate_corpus_id()
+            cell["id"] = cid = new_cell_id()
         if isinstance(cid, str):
             seen.add(cid)
 
