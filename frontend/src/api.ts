@@ -29,21 +29,38 @@ export function xsrfToken(): string {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
+declare global {
+  interface Window {
+    folioPrefetch?: { url: string; response: Promise<Response> };
+  }
+}
+
+/** The response to a GET that index.html started before the bundle loaded (a notebook page fetches its
+ * notebook while the script downloads and compiles), once, if it is for this very URL. */
+function takePrefetched(method: string, url: string): Promise<Response> | null {
+  const pre = window.folioPrefetch;
+  if (method !== "GET" || !pre || pre.url !== url) return null;
+  window.folioPrefetch = undefined;
+  return pre.response;
+}
+
 export async function request<T = unknown>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   const xsrf = xsrfToken();
   if (xsrf) headers["X-XSRFToken"] = xsrf;
   if (config.token) headers["Authorization"] = `token ${config.token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  const full = config.baseUrl + url.replace(/^\//, "");
   let resp: Response;
   try {
-    resp = await fetch(config.baseUrl + url.replace(/^\//, ""), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
+    resp = await (takePrefetched(method, full) ??
+      fetch(full, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      }));
   } catch (e) {
     setOnline(false);
     throw new ApiError(0, "The server cannot be reached");

@@ -6,58 +6,36 @@ import {
 } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import {
-  indentOnInput, bracketMatching, syntaxHighlighting, foldGutter, foldKeymap, StreamLanguage, LanguageSupport, indentUnit,
+  indentOnInput, bracketMatching, syntaxHighlighting, foldGutter, foldKeymap, indentUnit,
 } from "@codemirror/language";
 import { closeBrackets, closeBracketsKeymap, autocompletion, completionKeymap, CompletionSource } from "@codemirror/autocomplete";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { classHighlighter } from "@lezer/highlight";
 import { python } from "@codemirror/lang-python";
-import { markdown } from "@codemirror/lang-markdown";
-import { javascript } from "@codemirror/lang-javascript";
-import { r } from "@codemirror/legacy-modes/mode/r";
-import { julia } from "@codemirror/legacy-modes/mode/julia";
-import { shell } from "@codemirror/legacy-modes/mode/shell";
-import { standardSQL } from "@codemirror/legacy-modes/mode/sql";
-import { yaml } from "@codemirror/legacy-modes/mode/yaml";
-import { toml } from "@codemirror/legacy-modes/mode/toml";
-import { cpp, java, scala } from "@codemirror/legacy-modes/mode/clike";
-import { go } from "@codemirror/legacy-modes/mode/go";
-import { rust } from "@codemirror/legacy-modes/mode/rust";
-import { ruby } from "@codemirror/legacy-modes/mode/ruby";
-import { xml, html } from "@codemirror/legacy-modes/mode/xml";
-import { css } from "@codemirror/legacy-modes/mode/css";
 
+// Python (the kernel most notebooks use) is built in. The other languages, markdown among them (its
+// grammar brings HTML, CSS and JavaScript along), are a chunk of their own, loaded the first time an
+// editor needs one: a Python notebook opens without compiling and evaluating grammars it never uses.
+type Languages = typeof import("./languages");
+let languages: Languages | null = null;
+let loading: Promise<Languages> | null = null;
 
-/** Language support by kernel language name or file extension. */
-export function languageFor(name: string | undefined | null): Extension {
+function loadLanguages(): Promise<Languages> {
+  loading ??= import("./languages").then((m) => (languages = m));
+  return loading;
+}
+
+/** Language support by kernel language name or file extension. For a language of the lazy chunk that
+ * has not arrived yet this is no language, and `ready` is called once it has (re-apply it then). */
+export function languageFor(name: string | undefined | null, ready?: () => void): Extension {
   const n = (name ?? "").toLowerCase().replace(/^\./, "");
-  const legacy = (m: any) => new LanguageSupport(StreamLanguage.define(m));
-  switch (n) {
-    case "python": case "py": case "ipython": case "ipython3": case "pyi":
-      return python();
-    case "markdown": case "md":
-      return markdown();
-    case "javascript": case "js": case "mjs": case "json": case "ipynb":
-      return javascript();
-    case "typescript": case "ts":
-      return javascript({ typescript: true });
-    case "r": return legacy(r);
-    case "julia": case "jl": return legacy(julia);
-    case "bash": case "sh": case "shell": case "zsh": return legacy(shell);
-    case "sql": return legacy(standardSQL);
-    case "yaml": case "yml": return legacy(yaml);
-    case "toml": return legacy(toml);
-    case "c": case "cpp": case "c++": case "h": case "hpp": case "cc": return legacy(cpp);
-    case "java": return legacy(java);
-    case "scala": return legacy(scala);
-    case "go": return legacy(go);
-    case "rust": case "rs": return legacy(rust);
-    case "ruby": case "rb": return legacy(ruby);
-    case "xml": case "svg": return legacy(xml);
-    case "html": case "htm": return legacy(html);
-    case "css": return legacy(css);
-    default: return [];
-  }
+  if (n === "python" || n === "py" || n === "ipython" || n === "ipython3" || n === "pyi") return python();
+  if (languages) return languages.languageFor(n);
+  if (n === "") return [];
+  loadLanguages().then(() => ready?.(), () => {
+    loading = null; // a failed chunk fetch (server restarting): try again next time
+  });
+  return [];
 }
 
 export const theme = EditorView.theme({

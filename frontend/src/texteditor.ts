@@ -54,7 +54,7 @@ export class TextEditorPage {
     const ext = this.name.includes(".") ? this.name.split(".").pop()! : this.name.toLowerCase();
     this.editor = createEditor(host, {
       doc: model.content ?? "",
-      language: languageFor(ext),
+      language: languageFor(ext, () => this.editor.setLanguage(languageFor(ext))),
       lineNumbers: loadSettings().lineNumbers,
       keys: keymap.of([{ key: "Mod-s", run: () => (this.save(), true) }]),
       label: `Contents of ${this.name}`,

@@ -155,3 +155,11 @@ def test_keyboard_navigation(page: Page, server) -> None:  # type: ignore[no-unt
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/edit/k3\.txt$"))
     expect(page.locator(".cm-content")).to_have_text("k3.txt")
+
+
+def test_text_editor_highlights_by_file_type(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    # Languages other than Python come in a chunk loaded on first use; the editor picks it up when it arrives.
+    (server.root / "code.js").write_text("const answer = 42;\n")
+    page.goto(f"{server.url}edit/code.js?token={server.token}")
+    expect(page.locator(".cm-content .tok-keyword").first).to_have_text("const")
+    expect(page.locator(".cm-content .tok-number").first).to_have_text("42")

@@ -55,9 +55,10 @@ def test_plot_traceback_markdown_math(page: Page, server) -> None:  # type: igno
     expect(md.locator(".katex").first).to_be_visible()
     expect(md.locator(".katex-display")).to_have_count(1)
     expect(md.locator("pre code .hljs-keyword, pre code .hljs-number").first).to_be_visible()
-    # Double-click goes back to editing the source.
+    # Double-click goes back to editing the source, highlighted as markdown (a grammar loaded on first use).
     md.dblclick()
     expect(cell(page, 2).locator(".cm-editor")).to_be_visible()
+    expect(cell(page, 2).locator(".cm-content .tok-heading").first).to_be_visible()  # python would say comment
 
 
 def test_input_prompt(page: Page, server) -> None:  # type: ignore[no-untyped-def]
@@ -224,6 +225,34 @@ def test_unsaved_edits_are_offered_back(page: Page, server) -> None:  # type: ig
     expect(banner).to_contain_text("Unsaved changes")
     banner.get_by_role("button", name="Restore them").click()
     expect(cell(page, 0).locator(".cm-content")).to_have_text("typed but never saved")
+
+
+def test_draft_of_a_big_notebook_keeps_edits_and_new_outputs_only(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    # Outputs as they are on disk stay out of the draft (browser storage holds ~5 M characters), and come back
+    # from disk on restore; outputs changed since the notebook was opened are in it.
+    big = "x" * 3000
+    cells = [code_cell(f"v_{i} = {i}", [{"output_type": "stream", "name": "stdout", "text": f"out {i} {big}"}], i + 1)
+             for i in range(80)]
+    put_notebook(server, "bigdraft.ipynb", notebook_json(*cells))
+    open_notebook(page, server, "bigdraft.ipynb")
+    cell(page, 0).locator(".editor").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("  # edited")
+    command_mode(page)
+    page.keyboard.press("j")
+    page.get_by_role("menuitem", name="Edit", exact=True).click()
+    page.get_by_role("menuitem", name="Clear outputs of selected cells").click()
+    expect(cell(page, 1).locator(".output")).to_have_count(0)
+    page.wait_for_timeout(1200)  # the draft is written a moment after the last change
+    draft = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.startsWith('folio:draft:'))?.[1] ?? ''")
+    assert "v_0 = 0  # edited" in draft
+    assert "xxxxxxxxxx" not in draft, f"outputs from disk were copied into the draft ({len(draft)} chars)"
+    page.goto("about:blank")
+    open_notebook(page, server, "bigdraft.ipynb")
+    page.locator('.banner[data-key="draft"]').get_by_role("button", name="Restore them").click()
+    expect(cell(page, 0)).to_contain_text("# edited")
+    assert page.evaluate("window.folio.cells[1].outputs.outputs.length") == 0
+    assert page.evaluate("window.folio.cells[79].outputs.outputs[0].text").startswith("out 79 ")
 
 
 def test_external_change_warning(page: Page, server) -> None:  # type: ignore[no-untyped-def]
@@ -572,10 +601,18 @@ def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  #
     cells = [code_cell(f"value_{i} = {i}", [{"output_type": "stream", "name": "stdout", "text": f"{i}\n"}], i + 1)
              for i in range(600)]
     put_notebook(server, "big.ipynb", notebook_json(*cells))
+    loads: list[str] = []
+    wanted = "api/contents/big.ipynb?type=notebook&content=1"
+    page.on("request", lambda r: loads.append(r.url) if wanted in r.url else None)
     open_notebook(page, server, "big.ipynb")
     expect(page.locator(".cells > .cell")).to_have_count(600)
-    # Editors are made lazily: far cells are plain text until they come near.
+    # Fetched once: index.html starts the request and the app takes its response.
+    assert len(loads) == 1, loads
+    # Cells are built lazily: far cells are an empty element of about their height until they come near.
     assert page.locator(".cm-editor").count() < 100
+    assert page.locator(".cells > .cell.unbuilt").count() > 400
+    assert page.locator(".cells .output").count() < 100
+    assert page.locator(".cells > .cell").nth(599).evaluate("e => e.getBoundingClientRect().height") > 20
     command_mode(page)
     page.keyboard.press("End")
     expect(cell(page, 599)).to_have_class(re.compile(r"\bactive\b"))

@@ -3,7 +3,7 @@ import { Extension } from "@codemirror/state";
 import { CompletionSource } from "@codemirror/autocomplete";
 import { createEditor, Editor, languageFor } from "../cm";
 import { renderMarkdownInto } from "../render/markdown";
-import { OutputArea, Output, joinText } from "./outputs";
+import { OutputArea, Output, joinText, countLines } from "./outputs";
 import { h } from "../ui/dom";
 import { uuid } from "../kernel";
 
@@ -23,7 +23,7 @@ export interface CellJSON {
 export interface CellHost {
   keys: (cell: CellView) => Extension;
   completion: CompletionSource;
-  language: () => Extension;
+  language: (ready: () => void) => Extension;
   lineNumbers: () => boolean;
   onChange: (cell: CellView) => void;
   onFocus: (cell: CellView) => void;
@@ -34,6 +34,17 @@ export interface CellHost {
 
 let nextPromptId = 0;
 
+/** The DOM of a cell beyond its outer element; built when the cell comes near the viewport (see build). */
+interface CellDom {
+  prompt: HTMLElement;
+  edHost: HTMLElement;
+  mdView: HTMLElement;
+  inputWrap: HTMLElement;
+  timing: HTMLElement;
+  outputWrap: HTMLElement;
+  outputPrompt: HTMLElement;
+}
+
 export class CellView {
   id: string;
   type: CellType;
@@ -43,25 +54,22 @@ export class CellView {
   runState: RunState = "idle";
   rendered = false;
   private mdPending = false; // rendered markdown not yet built (lazy cell far from the viewport)
+  /** The cell's outer element: always in the page, so order, selection and scrolling work on every cell. */
   readonly el: HTMLElement;
+  private dom: CellDom | null = null;
   private _editor: Editor | null = null;
   private pendingSource: string;
-  private edHost: HTMLElement;
+  private timingText = "";
+  /** The outputs changed since the notebook was loaded (a draft must carry them; otherwise disk has them). */
+  outputsTouched = false;
   readonly outputs: OutputArea;
   private host: CellHost;
-  private prompt: HTMLElement;
-  private mdView: HTMLElement;
-  private inputWrap: HTMLElement;
-  private timing: HTMLElement;
-  /** @internal the cell's output row (the measuring pass toggles its "scrolled" class). */
-  outputWrap: HTMLElement;
-  private inputPlaceholder: HTMLElement;
-  private outputPlaceholder: HTMLElement;
-  private outputPrompt: HTMLElement;
   startedAt = 0;
   timer = 0; // the elapsed-time ticker while running
 
-  /** lazy: render outputs and markdown only when the cell comes near the viewport (see materialize). */
+  /** lazy: build the cell's inner DOM, outputs and markdown only when it comes near the viewport (or is
+   * used); until then the outer element holds the estimated height, so a notebook of thousands of cells
+   * opens without creating tens of thousands of elements. */
   constructor(json: CellJSON, host: CellHost, trusted: boolean, lazy = false) {
     this.host = host;
     this.id = json.id || uuid().replace(/-/g, "").slice(0, 8) + uuid().slice(0, 4);
@@ -70,48 +78,95 @@ export class CellView {
     delete this.metadata.trusted;
     this.attachments = json.attachments;
     this.executionCount = json.execution_count ?? null;
-    const promptId = `prompt-${nextPromptId++}`;
-    this.prompt = h("div", { class: "prompt", id: promptId, draggable: "true", title: "Drag to move the cell" });
-    this.prompt.addEventListener("dragstart", (ev) => host.onDragStart(this, ev));
-    const edHost = h("div", { class: "editor" });
-    this.edHost = edHost;
     this.pendingSource = joinText(json.source);
-    this.mdView = h("div", { class: "rendered-md", tabindex: "-1" });
-    this.mdView.addEventListener("dblclick", () => host.onDoubleClickMarkdown(this));
-    this.inputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden input" }, "⋯");
-    this.inputPlaceholder.addEventListener("click", () => this.setInputHidden(false));
-    this.inputWrap = h(
-      "div",
-      { class: "input-row" },
-      h("button", { class: "collapser", type: "button", "aria-label": "Collapse input", title: "Collapse input", onclick: () => this.setInputHidden(!this.inputHidden) }),
-      this.prompt,
-      h("div", { class: "input-area" }, edHost, this.mdView, this.inputPlaceholder),
-    );
-    this.timing = h("div", { class: "cell-timing", "aria-live": "off" });
+    this.el = document.createElement("div");
+    this.el.className = "cell";
+    this.el.setAttribute("role", "group");
     this.outputs = new OutputArea(trusted);
     this.outputs.onChange = () => {
+      this.outputsTouched = true;
       this.updateOutputVisibility();
       host.onChange(this);
     };
-    this.outputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden output" }, "⋯ output hidden");
-    this.outputPlaceholder.addEventListener("click", () => this.setOutputHidden(false));
-    this.outputPrompt = h("div", { class: "output-prompt" });
-    this.outputWrap = h(
+    this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : [], lazy);
+    this.el.dataset.type = this.type;
+    if (this.type === "markdown" && this.pendingSource.trim() !== "") {
+      // Shown as rendered; the HTML is built when the cell comes near the viewport.
+      this.mdPending = true;
+      this.rendered = true;
+      this.el.classList.add("rendered");
+    }
+    if (lazy) {
+      this.el.classList.add("unbuilt");
+      this.el.style.height = `${this.estimatedHeight()}px`;
+    } else this.materialize();
+    observeLazily(this);
+  }
+
+  /** A cheap guess at the built cell's height (px), held by the outer element until it is built. */
+  estimatedHeight(): number {
+    const md = this.type === "markdown" && this.rendered;
+    const lines = this.metadata.jupyter?.source_hidden ? 1 : countLines(this.pendingSource);
+    const input = md ? lines * 22 + 16 : lines * 18 + 10;
+    const out = this.type === "code" && !this.metadata.jupyter?.outputs_hidden ? this.outputs.estimatedHeight() : 0;
+    return input + Math.min(out, this.metadata.scrolled === false ? out : 600) + 10;
+  }
+
+  /** The inner DOM, built on first use. */
+  private get d(): CellDom {
+    return this.dom ?? this.build();
+  }
+
+  /** @internal the output row, once built (the measuring pass toggles its "scrolled" class). */
+  get outputRow(): HTMLElement | null {
+    return this.dom?.outputWrap ?? null;
+  }
+
+  get isBuilt(): boolean {
+    return this.dom !== null;
+  }
+
+  private build(): CellDom {
+    const host = this.host;
+    const promptId = `prompt-${nextPromptId++}`;
+    const prompt = h("div", { class: "prompt", id: promptId, draggable: "true", title: "Drag to move the cell" });
+    prompt.addEventListener("dragstart", (ev) => host.onDragStart(this, ev));
+    const edHost = h("div", { class: "editor" });
+    const mdView = h("div", { class: "rendered-md", tabindex: "-1" });
+    mdView.addEventListener("dblclick", () => host.onDoubleClickMarkdown(this));
+    const inputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden input" }, "⋯");
+    inputPlaceholder.addEventListener("click", () => this.setInputHidden(false));
+    const inputWrap = h(
+      "div",
+      { class: "input-row" },
+      h("button", { class: "collapser", type: "button", "aria-label": "Collapse input", title: "Collapse input", onclick: () => this.setInputHidden(!this.inputHidden) }),
+      prompt,
+      h("div", { class: "input-area" }, edHost, mdView, inputPlaceholder),
+    );
+    const timing = h("div", { class: "cell-timing", "aria-live": "off" }, this.timingText);
+    const outputPlaceholder = h("button", { class: "collapsed-placeholder", type: "button", "aria-label": "Show hidden output" }, "⋯ output hidden");
+    outputPlaceholder.addEventListener("click", () => this.setOutputHidden(false));
+    const outputPrompt = h("div", { class: "output-prompt" });
+    const outputWrap = h(
       "div",
       { class: "output-row" },
       h("button", { class: "collapser", type: "button", "aria-label": "Collapse output", title: "Collapse output (double-click: toggle scrolling)", onclick: () => this.setOutputHidden(!this.outputHidden), ondblclick: () => this.toggleScrolled() }),
-      this.outputPrompt,
-      h("div", { class: "output-wrap" }, this.outputs.el, this.outputPlaceholder),
+      outputPrompt,
+      h("div", { class: "output-wrap" }, this.outputs.el, outputPlaceholder),
     );
-    this.el = h("div", { class: "cell", role: "group", "aria-labelledby": promptId }, this.inputWrap, this.timing, this.outputWrap);
+    inputWrap.classList.toggle("hidden-input", this.inputHidden);
+    outputWrap.classList.toggle("hidden-output", this.outputHidden);
+    if (this.metadata.scrolled === true) outputWrap.classList.add("scrolled");
+    const dom: CellDom = { prompt, edHost, mdView, inputWrap, timing, outputWrap, outputPrompt };
+    this.dom = dom;
+    this.el.setAttribute("aria-labelledby", promptId);
     this.el.addEventListener("mousedown", (ev) => {
       const t = ev.target as HTMLElement;
       if (t.closest(".cm-editor, input, button, a, select")) host.onFocus(this);
       else host.onSelect(this, ev.shiftKey);
     });
-    // The CodeMirror editor is made when the cell comes near the viewport (or is used): a notebook
-    // with thousands of cells opens without building thousands of editors. Until then the source
-    // shows as plain text of the same size.
+    // The CodeMirror editor is made when the cell comes near the viewport (or is used): until then the
+    // source shows as plain text of the same size.
     const pre = h("pre", { class: "editor-placeholder", "aria-label": "Cell source" });
     pre.textContent = this.pendingSource || " ";
     edHost.appendChild(pre);
@@ -120,25 +175,18 @@ export class CellView {
       ev.preventDefault();
       this.editor.view.focus();
     }, { capture: true });
-    this.outputs.setOutputs(this.type === "code" ? json.outputs ?? [] : [], lazy);
+    // append, not replace: the panel may have put its cell toolbar in the outer element already.
+    this.el.append(inputWrap, timing, outputWrap);
+    this.el.classList.remove("unbuilt");
+    this.el.style.removeProperty("height");
     this.applyType();
-    if (this.type === "markdown" && this.source.trim() !== "") {
-      if (lazy) {
-        // Shown as rendered; the HTML is built when the cell comes near the viewport.
-        this.mdPending = true;
-        this.rendered = true;
-        this.el.classList.add("rendered");
-      } else this.renderMarkdown();
-    }
-    observeLazily(this);
-    this.setInputHidden(!!this.metadata.jupyter?.source_hidden);
-    this.setOutputHidden(!!this.metadata.jupyter?.outputs_hidden);
-    if (this.metadata.scrolled === true) this.outputWrap.classList.add("scrolled");
     this.updatePrompt();
+    return dom;
   }
 
-  /** Build whatever was deferred (outputs, rendered markdown). */
+  /** Build whatever was deferred (the DOM, outputs, rendered markdown). */
   materialize() {
+    void this.d;
     if (this.mdPending) {
       this.mdPending = false;
       if (this.rendered) this.renderMarkdown();
@@ -149,12 +197,21 @@ export class CellView {
     }
   }
 
+  /** Near the viewport: build what was deferred; in view, the editor too (for markdown only when it is
+   * being edited: rendered markdown shows no editor). */
+  warm(inView: boolean) {
+    this.materialize();
+    if (this.type === "markdown" && this.rendered) unobserve(this);
+    else if (inView) void this.editor;
+  }
+
   get editor(): Editor {
     if (!this._editor) {
       this.materialize();
       unobserve(this);
-      this.edHost.replaceChildren();
-      this._editor = createEditor(this.edHost, {
+      const edHost = this.d.edHost;
+      edHost.replaceChildren();
+      this._editor = createEditor(edHost, {
         doc: this.pendingSource,
         language: this.languageExt(),
         keys: this.host.keys(this),
@@ -173,7 +230,8 @@ export class CellView {
   }
 
   private languageExt(): Extension {
-    return this.type === "code" ? this.host.language() : this.type === "markdown" ? languageFor("markdown") : [];
+    const ready = () => this.refreshLanguage();
+    return this.type === "code" ? this.host.language(ready) : this.type === "markdown" ? languageFor("markdown", ready) : [];
   }
 
   /** Re-apply the kernel language (no-op until the editor exists; it reads it when made). */
@@ -193,7 +251,7 @@ export class CellView {
     if (!this._editor) {
       if (s === this.pendingSource) return;
       this.pendingSource = s;
-      const pre = this.edHost.querySelector("pre");
+      const pre = this.dom?.edHost.querySelector("pre");
       if (pre) pre.textContent = s || " ";
       this.host.onChange(this);
       return;
@@ -202,30 +260,30 @@ export class CellView {
     if (s !== v.state.doc.toString()) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: s } });
   }
 
-  get inputHidden() {
-    return this.inputWrap.classList.contains("hidden-input");
+  get inputHidden(): boolean {
+    return !!this.metadata.jupyter?.source_hidden;
   }
-  get outputHidden() {
-    return this.outputWrap.classList.contains("hidden-output");
+  get outputHidden(): boolean {
+    return !!this.metadata.jupyter?.outputs_hidden;
   }
 
   setInputHidden(v: boolean) {
     const changed = v !== this.inputHidden;
-    this.inputWrap.classList.toggle("hidden-input", v);
+    this.dom?.inputWrap.classList.toggle("hidden-input", v);
     this.setJupyterMeta("source_hidden", v);
     if (changed) this.host.onChange(this);
   }
 
   setOutputHidden(v: boolean) {
     const changed = v !== this.outputHidden;
-    this.outputWrap.classList.toggle("hidden-output", v);
+    this.dom?.outputWrap.classList.toggle("hidden-output", v);
     this.setJupyterMeta("outputs_hidden", v);
     if (changed) this.host.onChange(this);
   }
 
   toggleScrolled() {
-    const on = !this.outputWrap.classList.contains("scrolled");
-    this.outputWrap.classList.toggle("scrolled", on);
+    const on = !this.d.outputWrap.classList.contains("scrolled");
+    this.d.outputWrap.classList.toggle("scrolled", on);
     if (on) this.metadata.scrolled = true;
     else delete this.metadata.scrolled;
     this.host.onChange(this);
@@ -261,9 +319,11 @@ export class CellView {
 
   private updateOutputVisibility() {
     const has = this.type === "code" && this.outputs.outputs.length > 0;
-    this.outputWrap.classList.toggle("empty", !has && !this.outputs.el.querySelector(".stdin"));
+    const d = this.dom;
+    if (!d) return; // build() applies it
+    d.outputWrap.classList.toggle("empty", !has && !this.outputs.el.querySelector(".stdin"));
     const res = this.outputs.outputs.find((o) => o.output_type === "execute_result") as { execution_count?: number | null } | undefined;
-    this.outputPrompt.textContent = res ? `[${res.execution_count ?? " "}]:` : "";
+    d.outputPrompt.textContent = res ? `[${res.execution_count ?? " "}]:` : "";
     // Long outputs scroll instead of pushing the notebook down (like JupyterLab's auto-scroll).
     // Measured in one pass per frame for every cell that asked (all reads, then all writes: one layout);
     // deferred outputs are measured once rendered.
@@ -282,8 +342,9 @@ export class CellView {
       });
     }
     this.mdPending = false;
-    if (src.trim() === "") this.mdView.innerHTML = '<p class="placeholder">Empty markdown cell; double-click to edit.</p>';
-    else renderMarkdownInto(this.mdView, src);
+    const mdView = this.d.mdView;
+    if (src.trim() === "") mdView.innerHTML = '<p class="placeholder">Empty markdown cell; double-click to edit.</p>';
+    else renderMarkdownInto(mdView, src);
     this.rendered = true;
     this.applyType();
   }
@@ -326,22 +387,36 @@ export class CellView {
   }
 
   setTiming(text: string) {
-    this.timing.textContent = text;
+    this.timingText = text;
+    if (this.dom) this.dom.timing.textContent = text;
   }
 
   private updatePrompt() {
+    const prompt = this.dom?.prompt;
+    if (!prompt) return; // build() applies it
     if (this.type !== "code") {
-      this.prompt.textContent = "";
-      this.prompt.setAttribute("aria-label", `${this.type} cell`);
+      prompt.textContent = "";
+      prompt.setAttribute("aria-label", `${this.type} cell`);
       return;
     }
     const n = this.runState !== "idle" ? "*" : this.executionCount ?? " ";
-    this.prompt.textContent = `[${n}]:`;
-    this.prompt.setAttribute("aria-label", `Code cell, execution ${n === " " ? "none" : n}`);
+    prompt.textContent = `[${n}]:`;
+    prompt.setAttribute("aria-label", `Code cell, execution ${n === " " ? "none" : n}`);
   }
 
   setTrusted(t: boolean) {
     this.outputs.setTrusted(t);
+  }
+
+  /** The cell for a browser-storage draft: like toJSON, but outputs only when they changed since load
+   * (untouched ones are on disk, and a 10 MB notebook's outputs would not fit in storage anyway). */
+  draftJSON(): any {
+    const base: any = { id: this.id, cell_type: this.type, metadata: this.metadata, source: this.source };
+    if (this.type === "code") {
+      base.execution_count = this.executionCount;
+      if (this.outputsTouched) base.outputs = this.outputs.toJSON();
+    } else if (this.attachments && Object.keys(this.attachments).length) base.attachments = this.attachments;
+    return base;
   }
 
   toJSON(): any {
@@ -370,32 +445,41 @@ function measureAll() {
   toMeasure.clear();
   const tall = cells.map((c) => c.metadata.scrolled === undefined && c.outputs.el.scrollHeight > 1200);
   cells.forEach((c, i) => {
-    if (tall[i]) c.outputWrap.classList.add("scrolled");
+    if (tall[i]) c.outputRow?.classList.add("scrolled");
   });
 }
 
 const lazyCells = new WeakMap<Element, CellView>();
-const MARGIN = 1500;
-const queued = new Set<CellView>(); // near the viewport, not built yet
+const MARGIN = 800;
+const toBuild = new Set<CellView>(); // near the viewport: DOM, outputs and markdown, between frames
+const toEdit = new Set<CellView>(); // in view: the editor too, between frames
 let pumpTimer = 0;
 
+/** Work through the queues in slices of a few ms, so that scrolling or a jump (say to the end of a big
+ * notebook) never builds dozens of cells in one long task, and input events get in between. */
 function pump() {
   pumpTimer = 0;
-  const end = performance.now() + 20;
-  for (const c of queued) {
-    queued.delete(c);
-    if (lazyCells.get(c.el) !== c) continue; // built meanwhile
-    c.materialize();
-    void c.editor;
+  const end = performance.now() + 12;
+  for (const [queue, inView] of [[toEdit, true], [toBuild, false]] as const) {
+    for (const c of queue) {
+      queue.delete(c);
+      if (lazyCells.get(c.el) === c) c.warm(inView);
+      if (performance.now() > end) break;
+    }
     if (performance.now() > end) break;
   }
-  if (queued.size) pumpTimer = window.setTimeout(pump, 0);
+  schedulePump();
 }
+
+function schedulePump() {
+  if ((toEdit.size || toBuild.size) && !pumpTimer) pumpTimer = window.setTimeout(pump, 0);
+}
+
 let observer: IntersectionObserver | null = null;
 
 function observeLazily(cell: CellView) {
   if (typeof IntersectionObserver === "undefined") {
-    void cell.editor;
+    cell.warm(true);
     return;
   }
   observer ??= new IntersectionObserver(
@@ -404,21 +488,21 @@ function observeLazily(cell: CellView) {
         const c = lazyCells.get(e.target);
         if (!c) continue;
         if (!e.isIntersecting) {
-          queued.delete(c); // scrolled away before its turn came
+          toBuild.delete(c); // scrolled away before its turn came
+          toEdit.delete(c);
           continue;
         }
-        // In view: build it now. In the margin only: build it in small slices between frames, so a jump
-        // (say to the end of a big notebook) does not build dozens of editors in one long task.
+        // In view: its content now (it is on screen), its editor soon. In the margin: its content soon.
         const rb = e.rootBounds;
         const r = e.boundingClientRect;
         const visible = !rb || (r.bottom > rb.top + MARGIN && r.top < rb.bottom - MARGIN);
         if (visible) {
-          queued.delete(c);
+          toBuild.delete(c);
           c.materialize();
-          void c.editor;
-        } else queued.add(c);
+          toEdit.add(c);
+        } else toBuild.add(c);
       }
-      if (queued.size && !pumpTimer) pumpTimer = window.setTimeout(pump, 0);
+      schedulePump();
     },
     // The notebook scrolls inside .nb-scroll: observe against it, so the margin pre-builds nearby cells.
     { root: document.querySelector(".nb-scroll"), rootMargin: `${MARGIN}px 0px` },
@@ -428,7 +512,8 @@ function observeLazily(cell: CellView) {
 }
 
 function unobserve(cell: CellView) {
-  queued.delete(cell);
+  toBuild.delete(cell);
+  toEdit.delete(cell);
   observer?.unobserve(cell.el);
   lazyCells.delete(cell.el);
 }

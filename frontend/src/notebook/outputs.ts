@@ -76,6 +76,11 @@ export class OutputArea {
     } else this.render();
   }
 
+  /** A cheap guess at the rendered height of the outputs (px). */
+  estimatedHeight(): number {
+    return this.outputs.length ? estimateHeight(this.outputs) : 0;
+  }
+
   get isDeferred(): boolean {
     return this.deferred;
   }
@@ -287,7 +292,7 @@ function estimateHeight(outputs: Output[]): number {
   return Math.min(h, 3000);
 }
 
-function countLines(s: string): number {
+export function countLines(s: string): number {
   let n = 1;
   for (let i = s.indexOf("\n"); i >= 0 && i < s.length - 1 && n < 200; i = s.indexOf("\n", i + 1)) n++;
   return n;

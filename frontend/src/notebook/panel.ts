@@ -19,13 +19,15 @@ import { FindPanel } from "./find";
 import { SHORTCUTS } from "./shortcuts";
 import { icon, ICONS } from "../ui/icons";
 import { setDocumentDir } from "../render/links";
+import { warmUp as warmUpMarkdown } from "../render/markdown";
 
 type Mode = "command" | "edit";
 
-// Notebooks of more than LAZY_ABOVE cells render only their first EAGER_CELLS at once (about a screenful);
-// the others as they come near the viewport.
+// Notebooks of more than LAZY_ABOVE cells build only the cells of the first screen at once; the others
+// (their DOM, outputs, markdown and editor) as they come near the viewport.
 const LAZY_ABOVE = 40;
-const EAGER_CELLS = 10;
+// Browser storage holds about 5 M characters per site; a draft stays well under, leaving room for others.
+const DRAFT_MAX_CHARS = 2_000_000;
 
 interface Snapshot {
   cells: { view: CellView; type: CellType; source: string }[];
@@ -135,7 +137,9 @@ export class NotebookPanel {
     document.title = `${this.name} - folio`;
     let model;
     try {
-      model = await contents.get(this.path, { type: "notebook", content: 1, hash: 1 });
+      const pending = contents.get(this.path, { type: "notebook", content: 1, hash: 1 });
+      warmUpMarkdown(); // while the notebook is on the way (the response cannot be handled before this returns)
+      model = await pending;
     } catch (e) {
       this.container.replaceChildren(h("div", { class: "load-error", role: "alert" }, `Could not open ${this.path}: ${(e as Error).message}`));
       return;
@@ -334,7 +338,7 @@ export class NotebookPanel {
     return {
       keys: (cell) => this.editorKeys(cell),
       completion: (ctx) => this.complete(ctx),
-      language: () => languageFor(this.language),
+      language: (ready) => languageFor(this.language, ready),
       lineNumbers: () => this.lineNumbers,
       onChange: () => this.markDirty(),
       onFocus: (cell) => {
@@ -374,15 +378,22 @@ export class NotebookPanel {
   loadModel(nb: any) {
     this.metadata = nb.metadata ?? {};
     this.nbformatMinor = Math.max(nb.nbformat_minor ?? 5, 5);
-    // The first cells are rendered at once (the first screen); the rest render their outputs and markdown
-    // when they come near the viewport, so a big notebook does not sanitize and lay out everything up front.
     const list: CellJSON[] = nb.cells ?? [];
     const lazy = list.length > LAZY_ABOVE;
-    this.cells = list.map((c, i) => this.makeCell(c, undefined, lazy && i >= EAGER_CELLS));
+    this.cells = list.map((c) => this.makeCell(c, undefined, lazy));
+    if (lazy) {
+      // The first screen now, so that it paints whole; estimates are enough to know where it ends.
+      let y = 0;
+      for (const c of this.cells) {
+        if (y > window.innerHeight) break;
+        y += c.estimatedHeight();
+        c.materialize();
+      }
+    }
     if (this.cells.length === 0) this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
     this.active = Math.min(this.active, this.cells.length - 1);
     this.anchor = this.active;
-    this.syncDom(true);
+    this.syncDom();
     this.updateTrust();
     this.refreshToc();
   }
@@ -392,29 +403,9 @@ export class NotebookPanel {
     return { cells: this.cells.map((c) => c.toJSON()), metadata, nbformat: 4, nbformat_minor: this.nbformatMinor };
   }
 
-  private domGen = 0; // bumped by every syncDom: a newer one supersedes a chunked append still running
-
-  /** Put the cells' elements in the page. chunked: the first screen now, the rest in slices after it has
-   * painted (a big notebook shows its top without waiting for the layout of every cell). */
-  private syncDom(chunked = false) {
-    const gen = ++this.domGen;
-    const cells = this.cells;
-    if (!chunked || cells.length <= LAZY_ABOVE) {
-      this.container.replaceChildren(...cells.map((c) => c.el));
-    } else {
-      this.container.replaceChildren(...cells.slice(0, EAGER_CELLS).map((c) => c.el));
-      let i = EAGER_CELLS;
-      const step = () => {
-        if (gen !== this.domGen) return;
-        // One slice a frame: its style and layout land in that frame, not all in one.
-        const frag = document.createDocumentFragment();
-        for (const c of cells.slice(i, i + 200)) frag.appendChild(c.el);
-        i += 200;
-        this.container.appendChild(frag);
-        if (i < cells.length) requestAnimationFrame(() => window.setTimeout(step, 0));
-      };
-      requestAnimationFrame(() => window.setTimeout(step, 0));
-    }
+  /** Put the cells' elements in the page, in order. */
+  private syncDom() {
+    this.container.replaceChildren(...this.cells.map((c) => c.el));
     this.updateSelectionClasses();
   }
 
@@ -1058,22 +1049,33 @@ export class NotebookPanel {
     for (const [msgId, cellId] of Object.entries(map)) {
       const cell = this.cells.find((c) => c.id === cellId);
       if (!cell || !this.kernel) continue;
-      let cleared = false;
+      let replied = false;
+      let inputCount: number | null = null;
+      const done = () => {
+        this.kernel?.forget(msgId);
+        this.running.delete(msgId);
+        this.saveRunning();
+      };
       this.kernel.adopt(msgId, {
         onIOPub: (msg) => {
-          if (!cleared && msg.header.msg_type !== "status") {
-            cleared = true;
-          }
+          if (msg.header.msg_type === "execute_input" && typeof msg.content.execution_count === "number") inputCount = msg.content.execution_count;
           this.handleOutput(cell, msg);
           if (msg.header.msg_type === "status" && msg.content.execution_state === "idle") {
             cell.setRunState("idle");
-            this.kernel?.forget(msgId);
+            // The reply comes on the shell channel and may arrive after this: keep listening a moment.
+            if (!replied) {
+              if (inputCount !== null) cell.setExecutionCount(inputCount);
+              window.setTimeout(done, 5000);
+            }
           }
           this.markDirty();
         },
         onReply: (msg) => {
+          replied = true;
           cell.setRunState("idle");
           cell.setExecutionCount(msg.content.execution_count ?? null);
+          done();
+          this.markDirty();
         },
         onStdin: (msg) => this.askInput(cell, msg),
       });
@@ -1482,11 +1484,30 @@ export class NotebookPanel {
 
   writeDraft() {
     if (!this.dirty) return;
+    // Code cells without "outputs" mean "as on disk" (see restoreDraft). Cheap for any notebook size: a
+    // draft is written a moment after every edit.
+    const cells = this.cells.map((c) => c.draftJSON());
+    let text = JSON.stringify({ v: 2, time: new Date().toISOString(), lastModified: this.lastModified, metadata: this.metadata, cells });
+    if (text.length > DRAFT_MAX_CHARS) {
+      // New outputs too big for browser storage: keep the edits, which are what a draft is for.
+      for (const c of cells) delete c.outputs;
+      text = JSON.stringify({ v: 2, time: new Date().toISOString(), lastModified: this.lastModified, metadata: this.metadata, cells });
+    }
     try {
-      localStorage.setItem(this.draftKey(), JSON.stringify({ time: new Date().toISOString(), lastModified: this.lastModified, nb: this.toJSON() }));
+      localStorage.setItem(this.draftKey(), text);
     } catch {
       /* storage full: nothing more to do */
     }
+  }
+
+  /** The notebook a draft stands for: its cells, with the outputs it left out taken from disk by cell id. */
+  private draftNotebook(draft: any, diskNb: any): any {
+    if (draft.v !== 2) return draft.nb; // a draft from before outputs were left out: the whole notebook
+    const disk = new Map<string, any>((diskNb.cells ?? []).map((c: any) => [c.id, c]));
+    const cells = (draft.cells ?? []).map((c: any) =>
+      c.cell_type === "code" && c.outputs === undefined ? { ...c, outputs: disk.get(c.id)?.outputs ?? [] } : c,
+    );
+    return { cells, metadata: draft.metadata ?? {}, nbformat: 4, nbformat_minor: this.nbformatMinor };
   }
 
   private clearDraft() {
@@ -1500,9 +1521,10 @@ export class NotebookPanel {
     } catch {
       draft = null;
     }
-    if (!draft?.nb) return;
+    if (!draft?.nb && !draft?.cells) return;
+    const draftNb = this.draftNotebook(draft, diskNb);
     const strip = (nb: any) => JSON.stringify((nb.cells ?? []).map((c: any) => [c.cell_type, Array.isArray(c.source) ? c.source.join("") : c.source]));
-    if (strip(draft.nb) === strip(diskNb)) {
+    if (strip(draftNb) === strip(diskNb)) {
       this.clearDraft();
       return;
     }
@@ -1515,7 +1537,7 @@ export class NotebookPanel {
           primary: true,
           action: () => {
             this.loaded = false;
-            this.loadModel(draft.nb);
+            this.loadModel(draftNb);
             this.loaded = true;
             this.dirty = false;
             this.markDirty();

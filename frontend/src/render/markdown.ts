@@ -48,6 +48,13 @@ export function renderMarkdown(src: string): string {
   return sanitize(html);
 }
 
+/** Run the markdown, math and sanitizer code once on a sample: their first use compiles regular expressions
+ * and fills caches (tens of ms). The notebook page calls this while its notebook is still on the way. */
+export function warmUp() {
+  renderMarkdown("# a\n\n*b* **c** `d` [e](f) $x^2$\n\n- g\n\n| h |\n|---|\n| i |");
+  sanitize("<table><tr><td>1</td></tr></table>");
+}
+
 /** Render markdown into el, with heading ids (for the table of contents). */
 export function renderMarkdownInto(el: HTMLElement, src: string) {
   el.innerHTML = renderMarkdown(src);
