@@ -100,10 +100,12 @@ def _is_kernel(p: psutil.Process) -> bool:
         return False
 
 
-def _spawn(name: str, cmd: list[str], env: dict[str, str], root: Path, token: str, url_re: str,
-           timeout: float) -> Server:
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=root)
+def _spawn(
+    name: str, cmd: list[str], env: dict[str, str], root: Path, token: str, url_re: str, timeout: float
+) -> Server:
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=root
+    )
     lines: list[str] = []
     found: list[str] = []
     got = threading.Event()
@@ -146,17 +148,93 @@ def _spawn(name: str, cmd: list[str], env: dict[str, str], root: Path, token: st
 def start_folio(base: Path, token: str, timeout: float = 60) -> Server:
     root = base / "root"
     root.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "folio", "serve", "--ip", "127.0.0.1", "--port", "0", "--no-browser",
-           "--token", token, "--root", str(root)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "folio",
+        "serve",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-browser",
+        "--token",
+        token,
+        "--root",
+        str(root),
+    ]
     return _spawn("folio", cmd, isolated_env(base / "jupyter"), root, token, r"FOLIO_URL=(\S+/)", timeout)
 
 
 def start_jupyter_server(base: Path, token: str, timeout: float = 60) -> Server:
     root = base / "root"
     root.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
-           # Only so it runs in containers where the bench runs as root; changes no behaviour measured here.
-           "--allow-root"]
-    return _spawn("jupyter_server", cmd, isolated_env(base / "jupyter"), root, token,
-                  r"(http://127\.0\.0\.1:\d+/)", timeout)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False",
+        # Only so it runs in containers where the bench runs as root; changes no behaviour measured here.
+        "--allow-root",
+    ]
+    return _spawn(
+        "jupyter_server", cmd, isolated_env(base / "jupyter"), root, token, r"(http://127\.0\.0\.1:\d+/)", timeout
+    )
+
+
+# JupyterLab's settings for a benchmark run, written to the isolated user-settings folder: only the news feed and
+# the update check are off (they would make requests to the internet and put a "get notified?" toast on the page).
+LAB_USER_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def start_jupyterlab(base: Path, token: str, timeout: float = 90, settings: dict[str, dict] | None = None) -> Server:
+    """JupyterLab (``pip install jupyterlab``, i.e. ``pip install -e '.[bench]'``) on jupyter_server.
+
+    Like ``start_jupyter_server``: 127.0.0.1, an ephemeral port, token auth, Jupyter's folders under ``base``.
+    JupyterLab's user settings and workspaces go there too (``JUPYTERLAB_SETTINGS_DIR``,
+    ``JUPYTERLAB_WORKSPACES_DIR``), with ``LAB_USER_SETTINGS`` (or ``settings``: plugin id → values) written as
+    user settings; the news feed and the update check are also off on the server side. Everything else is
+    JupyterLab's default. ``Server.stop`` stops it by pid.
+    """
+    import json
+
+    root = base / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    env = isolated_env(base / "jupyter")
+    lab = base / "jupyter" / "lab"
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(lab / "user-settings")
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(lab / "workspaces")
+    for plugin, values in (LAB_USER_SETTINGS if settings is None else settings).items():
+        pkg, _, name = plugin.rpartition("/")
+        f = lab / "user-settings" / pkg / f"{name}.jupyterlab-settings"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(values, indent=2))
+    (lab / "workspaces").mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # Only so it runs in containers where the bench runs as root; changes no behaviour measured here.
+        "--allow-root",
+    ]
+    return _spawn("jupyterlab", cmd, env, root, token, r"(http://127\.0\.0\.1:\d+/)", timeout)
+
+
+def clear_lab_workspaces(base: Path) -> None:
+    """Forget JupyterLab's saved layouts (open tabs, etc.) so the next page load starts like the first one."""
+    for f in (base / "jupyter" / "lab" / "workspaces").glob("*"):
+        if f.is_file():
+            f.unlink()
