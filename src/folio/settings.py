@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="Names left out of folder listings.",
     )
     max_body_size: int = Field(512 * MiB, description="Largest request body accepted, in bytes.")
+    notebook_cache_size: int = Field(
+        64 * MiB,
+        ge=0,
+        description="Memory for the response bodies of recently opened notebooks, so reopening one costs a stat "
+        "(bytes; notebooks over half of it are not kept; 0 turns it off).",
+    )
 
     # -- kernels
     default_kernel: str = Field("python3", description="Kernelspec used when a client names none.")

@@ -17,6 +17,7 @@ from folio.kernels.registry import KernelRegistry
 from folio.kernels.sessions import SessionManager
 from folio.observability.metrics import Metrics
 from folio.server import openapi
+from folio.server.body_cache import BodyCache
 from folio.server.errors import HANDLERS
 from folio.server.middleware.access_log import AccessLogMiddleware
 from folio.server.middleware.auth import AuthMiddleware
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         contents=contents,
         kernels=kernels,
         sessions=SessionManager(kernels, contents),
+        notebook_bodies=BodyCache(settings.notebook_cache_size),
     )
 
     @contextlib.asynccontextmanager

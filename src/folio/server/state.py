@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from folio.auth import TokenAuth
 from folio.observability.metrics import Metrics
+from folio.server.body_cache import BodyCache
 from folio.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class FolioState:
     sessions: SessionManager
     recorder: OutputRecorder | None = None
     save_scanner: SaveScanner | None = None
+    notebook_bodies: BodyCache = field(default_factory=lambda: BodyCache(0))
     started: datetime = field(default_factory=utcnow)
 
 

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from folio.contents.local import LocalContents
 from folio.errors import BadRequest, FolioError, TooLarge
 from folio.notebook import document
+from folio.server.body_cache import CachedBody
 from folio.server.responses import dumps, json_response
 from folio.server.state import FolioState, get_state
 
@@ -228,13 +229,26 @@ async def get_contents(
     want_hash = _flag(hash, "hash", "0")
     contents = _contents(state)
 
+    # A notebook asked for with its hash (as folio's UI opens one) may come from the cache of bodies.
+    cacheable = want_content and want_hash and type in (None, "notebook") and format is None
+    bodies = state.notebook_bodies
+
     def work() -> tuple[dict[str, Any], bytes]:
+        key = contents.notebook_key(path) if cacheable and bodies.max_bytes else None
+        if key is not None:
+            hit = bodies.get(key)
+            if hit is not None and (hit.digest in contents.trusted) == hit.trusted:
+                state.metrics.notebook_cache_hits.inc()
+                return hit.model, hit.body
         # The GC stays paused until the big model is freed again, so no collection ever walks it.
         with document.gc_paused():
             model = contents.get(path, content=want_content, type=type, format=format, hash=want_hash)
             body = dumps(model)
             model["content"] = None
-            return model, body
+        if key is not None and model["type"] == "notebook" and model.get("hash"):
+            digest = model["hash"]
+            bodies.put(key, CachedBody(model, body, digest, digest in contents.trusted))
+        return model, body
 
     t0 = time.perf_counter()
     model, body = await _run(work)
