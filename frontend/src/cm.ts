@@ -38,6 +38,11 @@ export function languageFor(name: string | undefined | null, ready?: () => void)
   return [];
 }
 
+// What the notebook's key bindings use, from the same chunk.
+export { keymap } from "@codemirror/view";
+export { indentLess } from "@codemirror/commands";
+export { startCompletion, completionStatus } from "@codemirror/autocomplete";
+
 export const theme = EditorView.theme({
   "&": { fontSize: "var(--code-font-size)", backgroundColor: "transparent" },
   ".cm-content": { fontFamily: "var(--code-font)", padding: "4px 0" },

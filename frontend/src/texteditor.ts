@@ -1,8 +1,8 @@
 // /edit/<path>: a plain text editor with save (and the same on-disk conflict check as notebooks).
-import { keymap } from "@codemirror/view";
 import { contents, ApiError, filesUrl } from "./api";
 import { pageUrl } from "./config";
-import { createEditor, Editor, languageFor } from "./cm";
+import type { Editor } from "./cm";
+import { codeMirror } from "./editorLoader";
 import { h, relativeTime } from "./ui/dom";
 import { dialog, toast } from "./ui/dialog";
 import { loadSettings } from "./settings";
@@ -52,6 +52,7 @@ export class TextEditorPage {
     this.lastModified = model.last_modified;
     this.hash = model.hash ?? null;
     const ext = this.name.includes(".") ? this.name.split(".").pop()! : this.name.toLowerCase();
+    const { createEditor, languageFor, keymap } = await codeMirror;
     this.editor = createEditor(host, {
       doc: model.content ?? "",
       language: languageFor(ext, () => this.editor.setLanguage(languageFor(ext))),

@@ -1,7 +1,8 @@
 // One cell: prompt, CodeMirror editor, rendered markdown, outputs, collapsers.
-import { Extension } from "@codemirror/state";
-import { CompletionSource } from "@codemirror/autocomplete";
-import { createEditor, Editor, languageFor } from "../cm";
+import type { Extension } from "@codemirror/state";
+import type { CompletionSource } from "@codemirror/autocomplete";
+import type { Editor } from "../cm";
+import { codeMirror, codeMirrorNow } from "../editorLoader";
 import { renderMarkdownInto } from "../render/markdown";
 import { OutputArea, Output, joinText, countLines } from "./outputs";
 import { h } from "../ui/dom";
@@ -172,8 +173,17 @@ export class CellView {
     edHost.appendChild(pre);
     edHost.addEventListener("mousedown", (ev) => {
       if (this._editor) return;
+      // The editor takes the placeholder's place: the click is for it now (the cell's own mousedown
+      // handler would see a detached target and go to command mode); put the cursor where it was.
       ev.preventDefault();
-      this.editor.view.focus();
+      ev.stopPropagation();
+      const { clientX: x, clientY: y } = ev;
+      void codeMirror.then(() => {
+        const view = this.editor.view;
+        view.focus();
+        const pos = view.posAtCoords({ x, y });
+        if (pos !== null) view.dispatch({ selection: { anchor: pos } });
+      });
     }, { capture: true });
     // append, not replace: the panel may have put its cell toolbar in the outer element already.
     this.el.append(inputWrap, timing, outputWrap);
@@ -202,16 +212,21 @@ export class CellView {
   warm(inView: boolean) {
     this.materialize();
     if (this.type === "markdown" && this.rendered) unobserve(this);
-    else if (inView) void this.editor;
+    else if (inView && codeMirrorNow()) void this.editor;
+    else if (inView) void codeMirror.then(() => this.warm(true));
   }
 
+  /** The cell's CodeMirror editor, made on first use. Only once CodeMirror has loaded (editorLoader):
+   * before that, callers wait for it (focusEditor) or skip what needs an editor. */
   get editor(): Editor {
     if (!this._editor) {
+      const cm = codeMirrorNow();
+      if (!cm) throw new Error("CodeMirror has not loaded yet");
       this.materialize();
       unobserve(this);
       const edHost = this.d.edHost;
       edHost.replaceChildren();
-      this._editor = createEditor(edHost, {
+      this._editor = cm.createEditor(edHost, {
         doc: this.pendingSource,
         language: this.languageExt(),
         keys: this.host.keys(this),
@@ -231,7 +246,7 @@ export class CellView {
 
   private languageExt(): Extension {
     const ready = () => this.refreshLanguage();
-    return this.type === "code" ? this.host.language(ready) : this.type === "markdown" ? languageFor("markdown", ready) : [];
+    return this.type === "code" ? this.host.language(ready) : this.type === "markdown" ? codeMirrorNow()!.languageFor("markdown", ready) : [];
   }
 
   /** Re-apply the kernel language (no-op until the editor exists; it reads it when made). */
@@ -358,7 +373,8 @@ export class CellView {
   focusEditor() {
     if (this.inputHidden) this.setInputHidden(false);
     this.unrender();
-    this.editor.view.focus();
+    if (codeMirrorNow()) this.editor.view.focus();
+    else void codeMirror.then(() => this.editor.view.focus());
   }
 
   headings(): { level: number; text: string; id: string }[] {

@@ -63,7 +63,8 @@ export class FindPanel {
 
   open() {
     this.el.classList.remove("hidden");
-    const sel = this.nb.cells[this.nb.active]?.editor.view.state;
+    const cur = this.nb.cells[this.nb.active];
+    const sel = cur?.hasEditor ? cur.editor.view.state : undefined;
     if (sel) {
       const r = sel.selection.main;
       const text = sel.sliceDoc(r.from, r.to);

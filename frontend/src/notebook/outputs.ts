@@ -1,6 +1,6 @@
 // The output area of one code cell: nbformat outputs, rendered by MIME priority.
 import { ansiToHtml, fixConsole } from "../render/ansi";
-import { renderLatex, renderMarkdownInto } from "../render/markdown";
+import { renderLatexInto, renderMarkdownInto } from "../render/markdown";
 import { sanitize } from "../render/sanitize";
 import { jsonTree } from "../render/jsontree";
 import { resolveLinks } from "../render/links";
@@ -422,7 +422,7 @@ export function renderMime(node: HTMLElement, data: Record<string, any>, metadat
     case "text/latex": {
       const div = document.createElement("div");
       div.className = "latex-output";
-      div.innerHTML = renderLatex(joinText(value));
+      renderLatexInto(div, joinText(value));
       node.appendChild(div);
       return;
     }

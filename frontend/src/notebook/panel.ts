@@ -1,12 +1,11 @@
 // The notebook editor page: cells, command/edit modes, kernel, saving, trust, recovery.
-import { keymap, EditorView } from "@codemirror/view";
-import { Extension } from "@codemirror/state";
-import { indentLess } from "@codemirror/commands";
-import { startCompletion, completionStatus, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
+import type { EditorView } from "@codemirror/view";
+import type { Extension } from "@codemirror/state";
+import type { CompletionContext, CompletionResult } from "@codemirror/autocomplete";
 import { contents, sessions, kernels as kernelsApi, kernelspecs, SessionModel, KernelSpecs, ApiError, connectivity, filesUrl } from "../api";
 import { config, pageUrl } from "../config";
 import { KernelConnection, KernelStatus, Message } from "../kernel";
-import { languageFor } from "../cm";
+import { codeMirrorNow } from "../editorLoader";
 import { CellView, CellJSON, CellType, CellHost } from "./cell";
 import { OutputArea } from "./outputs";
 import { ansiToHtml } from "../render/ansi";
@@ -338,7 +337,7 @@ export class NotebookPanel {
     return {
       keys: (cell) => this.editorKeys(cell),
       completion: (ctx) => this.complete(ctx),
-      language: (ready) => languageFor(this.language, ready),
+      language: (ready) => codeMirrorNow()!.languageFor(this.language, ready), // asked when an editor is made
       lineNumbers: () => this.lineNumbers,
       onChange: () => this.markDirty(),
       onFocus: (cell) => {
@@ -526,7 +525,9 @@ export class NotebookPanel {
 
   // ------------------------------------------------------------------ keyboard
 
+  /** The notebook's bindings for a cell editor (made only once CodeMirror has loaded). */
   private editorKeys(cell: CellView): Extension {
+    const { keymap, completionStatus, startCompletion, indentLess } = codeMirrorNow()!;
     const at = () => this.cells.indexOf(cell);
     const run = (how: "advance" | "stay" | "insert") => () => {
       this.selectCell(at(), false);
@@ -818,7 +819,7 @@ export class NotebookPanel {
 
   split() {
     const cell = this.cells[this.active];
-    if (!cell) return;
+    if (!cell?.hasEditor) return; // no editor, no cursor to split at
     const v = cell.editor.view;
     const ranges = v.state.selection.ranges;
     const cuts = [0, ...ranges.map((r) => r.from), v.state.doc.length];
