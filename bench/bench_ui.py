@@ -590,48 +590,33 @@ def write_section(path: Path, text: str) -> None:
     replace_section(path, TITLE, text)
 
 
-NOTES = """After the fixes in 9d9f5be and d5a678f (batched tall-output checks, outputs and markdown built only near the
-viewport, cells added in slices so the first screen paints first, no whole-page query per key), a trace of
-the final bundle puts the remaining ~3.3 s at: ~1.1 s fetching the 10 MB notebook and evaluating the bundle
-(KaTeX, highlight.js, CodeMirror: 290 ms), ~0.5 s creating 1,000 cell objects (~15 elements each), ~1 s of
-Playwright steps between first render and the last cell being usable, and ~0.8 s for the draft save that
-one typed character schedules (one ~70 ms task serialising the whole notebook into local storage). Next:
-load markdown/KaTeX code on first use, build each cell's DOM lazily, and make drafts incremental.
+NOTES = """How folio gets there (frontend/src, 2026-12-01; the earlier state was 3.3 s, 13.5 s before that):
 
-Before those fixes (kept for the record):
+- **Cells are built lazily.** A notebook of more than 40 cells builds the cells of the first screen; every other
+  cell is an empty element holding its estimated height until it comes within 800 px of the viewport
+  (`CellView.build`, an IntersectionObserver, slices of ≤ 12 ms between frames). Editors are made only for
+  cells on screen; rendered markdown gets none until edited.
+- **Small first script, the rest in chunks.** The page's first script is ~205 kB (the app, DOMPurify, marked,
+  ansi_up). CodeMirror (~460 kB), KaTeX (~260 kB), highlight.js and the non-Python editor languages are chunks
+  fetched on demand; CodeMirror and KaTeX are requested at once and used when they arrive (math shows its TeX
+  until then). marked/DOMPurify warm up while the notebook is still on the way.
+- **The notebook is fetched by a worker** that `index.html` starts before the bundle loads: the main thread,
+  busy compiling, would not read the 10 MB body and stalled the transfer.
+- **Reopening is served from memory** (server `notebook_cache_size`): the first measured run opens the
+  notebook with `hash=1` for the first time (the two warm-up GETs do not ask for the hash), later runs are
+  answered from the server's cache of bodies. Opening no longer imports nbformat's jsonschema stack, which
+  made the first open of a fresh server 1.7–2.5 s slower.
+- **Drafts are small**: browser storage keeps sources and only outputs changed since load (it serialised the
+  whole 10 MB notebook after a keystroke, a 50–70 ms task, over the storage quota).
+- **No `content-visibility` on unbuilt cells**: each focus change or mode switch re-checked a thousand of them.
 
-What the UI spends the time on, from a Chromium performance trace (`--trace`, Long Tasks plus the V8 CPU
-profile; bundle `index-C-gCqJj1.js`, 2026-12-01, one loaded run: interactive 14.3 s, typing p95 62 ms):
-
-- **~6.3 s in one task of layout thrashing** (the biggest item; 8.8 s in an earlier run).
-  `CellView.updateOutputVisibility` (`frontend/src/notebook/cell.ts`, the `requestAnimationFrame(() => { if
-  (this.outputs.el.scrollHeight > 1200) this.outputWrap.classList.add("scrolled") })`) queues one
-  animation-frame callback per cell with outputs. All ~900 run in the same frame, and each reads `scrollHeight`
-  (a forced synchronous layout of the whole document) right after the previous one changed a class: ~900 full
-  layouts, 4.6 s of `Layout` and 1.3 s of style recalculation inside that one task. Reading every height first
-  and writing the classes after (one layout), or a CSS `max-height` + `overflow: auto` on tall outputs instead
-  of measuring, removes it.
-- **~2.3 s building every cell at load** (`loadModel` → `makeCell` for all 1,000 cells in one microtask): 1.2 s
-  of it is DOMPurify sanitizing the 200 HTML tables (the notebook is untrusted), 0.35 s rendering markdown and
-  KaTeX, the rest creating output DOM. Rendering outputs (and markdown) only for cells near the viewport, as the
-  editors already are, or in idle-time chunks after the first screen, would take it off the critical path.
-- **~0.8 s when the view jumps to the end**: the IntersectionObserver (`rootMargin: 1500px`) creates every
-  CodeMirror editor within 1,500 px at once, in one task.
-- **Typing** in the big notebook (p50 ~35 ms, p95 ~60 ms) against a 20-cell notebook with the same cells on the
-  same machine (`--cells 20`: p50 ~20 ms, p95 ~27 ms; interactive ~1.7 s): per keystroke CodeMirror's
-  `scrollIntoView` → `coordsAt` → `getClientRects` forces a layout of the whole 1,000-cell document (p50 4 ms,
-  up to 53 ms), the IntersectionObserver recomputes ~1,000 targets every frame (~1 ms a frame), the compositor
-  commit of the large page takes up to 60 ms, and the notebook's own keydown handler runs
-  `document.querySelector(".overlay")` over the whole DOM (~1.5 ms a key). A much smaller DOM (outputs of
-  far-away cells not rendered, or `content-visibility` also on the output area) helps all of these; unobserving
-  cells once their editor exists and keeping a reference to the overlay instead of querying help the last two.
-- **First render waits for all of that.** The header and toolbar paint early (first contentful paint ~0.8 s),
-  but the cells are only in the DOM after the one-task build above, and the frame that would first show them runs
-  the ~900 `scrollHeight` callbacks before it paints: first render is about fetch + build + thrash, a second or
-  two before interactive. Fixing the first item alone should bring it to roughly fetch + parse + build.
-- The machine was loaded by other work during these runs (2 cores, load average 3–11): absolute times are
-  inflated, perhaps by 1.5–2×, but the single 6 s task and the per-cell work scale with the notebook, not the
-  load.
+Where the time goes now (Long Animation Frames API, one loaded run): ~240 ms evaluating the first script
+(with the layout and the warm-up), ~50 ms taking the worker's response, ~130 ms building the first screen
+(with the focus's forced layout), ~75 ms evaluating CodeMirror; after first render, Playwright's own steps
+(waiting for the last cell, scrolling, its stability checks and the click) take 500–800 ms, of which the
+page spends ~60 ms building the cells at the end and ~40 ms on the mousedown (CodeMirror's focus). These
+runs share 2 cores with the server, the browser's other processes and other tenants: the same build has
+measured from 1.4 s to 2.0 s interactive within the hour.
 """
 
 

@@ -280,6 +280,10 @@ def debug() -> tuple[dict, list[dict]]:
             (quantile(0.99, "folio_contents_open_seconds", "type"), "p99 {{type}}")), "s"),
         timeseries("Save failures per minute, by reason",
                    targets((per_minute("folio_contents_save_failures_total", "reason"), "{{reason}}")), bars=True),
+        timeseries("Notebook opens per minute: all, and served from the body cache", targets(
+            ("60 * sum(rate(" + sel("folio_contents_open_seconds_count", 'type="notebook"') + f"[{RATE}]))", "opens"),
+            (f"60 * sum(rate({sel('folio_notebook_cache_hits_total')}[{RATE}]))", "from cache")), bars=True,
+            desc="Reopened notebooks answered from memory (notebook_cache_size); the rest were read and parsed."),
         timeseries("Outputs truncated per minute", targets(
             (f"60 * sum(rate({sel('folio_outputs_truncated_total')}[{RATE}]))", "truncated")), bars=True),
         row("Kernels"),

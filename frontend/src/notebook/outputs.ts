@@ -282,7 +282,7 @@ function estimateHeight(outputs: Output[]): number {
     else {
       const d = o.data;
       const meta = (o.metadata ?? {}) as Record<string, any>;
-      if (d["text/html"] !== undefined) h += Math.min(2000, (joinText(d["text/html"]).match(/<tr/gi)?.length ?? 1) * 22 + 10);
+      if (d["text/html"] !== undefined) h += Math.min(2000, countRows(joinText(d["text/html"])) * 22 + 10);
       else if (d["image/png"] || d["image/jpeg"] || d["image/gif"] || d["image/svg+xml"]) {
         const m = Object.values(meta).find((v: any) => v && typeof v === "object" && v.height) as any;
         h += (m?.height ?? meta.height ?? 250) + 4;
@@ -290,6 +290,14 @@ function estimateHeight(outputs: Output[]): number {
     }
   }
   return Math.min(h, 3000);
+}
+
+/** Table rows in some HTML, counted up to the 91 that reach the estimate's cap (not a regex over all of it:
+ * a big notebook estimates every cell at load). */
+function countRows(html: string): number {
+  let n = 0;
+  for (let i = html.indexOf("<tr"); i >= 0 && n < 91; i = html.indexOf("<tr", i + 3)) n++;
+  return Math.max(n, 1);
 }
 
 export function countLines(s: string): number {
