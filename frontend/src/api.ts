@@ -29,15 +29,18 @@ export function xsrfToken(): string {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
+/** What request() reads of a response (index.html's prefetch hands over such an object, not a Response). */
+type FetchedResponse = Pick<Response, "ok" | "status" | "statusText" | "text">;
+
 declare global {
   interface Window {
-    folioPrefetch?: { url: string; response: Promise<Response> };
+    folioPrefetch?: { url: string; response: Promise<FetchedResponse> };
   }
 }
 
 /** The response to a GET that index.html started before the bundle loaded (a notebook page fetches its
  * notebook while the script downloads and compiles), once, if it is for this very URL. */
-function takePrefetched(method: string, url: string): Promise<Response> | null {
+function takePrefetched(method: string, url: string): Promise<FetchedResponse> | null {
   const pre = window.folioPrefetch;
   if (method !== "GET" || !pre || pre.url !== url) return null;
   window.folioPrefetch = undefined;
@@ -51,7 +54,7 @@ export async function request<T = unknown>(method: string, url: string, body?: u
   if (config.token) headers["Authorization"] = `token ${config.token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const full = config.baseUrl + url.replace(/^\//, "");
-  let resp: Response;
+  let resp: FetchedResponse;
   try {
     resp = await (takePrefetched(method, full) ??
       fetch(full, {
