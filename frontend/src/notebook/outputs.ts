@@ -55,8 +55,8 @@ export class OutputArea {
     this.el.setAttribute("aria-label", "Cell output");
   }
 
-  /** Replace the outputs; with defer, only a placeholder of about the right height is shown until
-   * ensureRendered (a big notebook opens without rendering and sanitizing every output). */
+  /** Replace the outputs; with defer, they are not rendered until ensureRendered (a big notebook opens
+   * without rendering and sanitizing every output). */
   setOutputs(outputs: Output[], defer = false) {
     this.unregisterDisplays();
     this.outputs = outputs.map(normalize);
@@ -66,12 +66,10 @@ export class OutputArea {
       this.registerDisplay(o);
     });
     if (defer && this.outputs.length > 0 && !this.inputBox) {
+      // Nothing in the DOM yet: the cell's outer element holds the estimated height meanwhile.
       this.flush();
       this.deferred = true;
-      const ph = document.createElement("div");
-      ph.className = "output-placeholder";
-      ph.style.height = `${estimateHeight(this.outputs)}px`;
-      this.el.replaceChildren(ph);
+      this.el.replaceChildren();
       this.el.classList.add("has-output");
     } else this.render();
   }

@@ -192,6 +192,8 @@ export class NotebookPanel {
     const toolbar = this.buildToolbar();
     this.bannerBox = h("div", { class: "banners" });
     this.container = h("div", { class: "cells", tabindex: "-1", role: "region", "aria-label": "Notebook cells" });
+    this.container.addEventListener("focus", () => this.container.classList.add("has-focus"));
+    this.container.addEventListener("blur", () => this.container.classList.remove("has-focus"));
     this.container.addEventListener("dragover", (ev) => this.onDragOver(ev));
     this.container.addEventListener("drop", (ev) => this.onDrop(ev));
     this.container.addEventListener("dragleave", () => this.container.querySelectorAll(".drop-before,.drop-after").forEach((e) => e.classList.remove("drop-before", "drop-after")));
