@@ -108,9 +108,12 @@ export class CellView {
   estimatedHeight(): number {
     const md = this.type === "markdown" && this.rendered;
     const lines = this.metadata.jupyter?.source_hidden ? 1 : countLines(this.pendingSource);
-    const input = md ? lines * 22 + 16 : lines * 18 + 10;
-    const out = this.type === "code" && !this.metadata.jupyter?.outputs_hidden ? this.outputs.estimatedHeight() : 0;
-    return input + Math.min(out, this.metadata.scrolled === false ? out : 600) + 10;
+    const input = md ? lines * 18 + 16 : lines * 18 + 10;
+    let out = this.type === "code" && !this.metadata.jupyter?.outputs_hidden ? this.outputs.estimatedHeight() : 0;
+    // Outputs over 1,200 px scroll in a box 36em high (measureAll, .output-row.scrolled).
+    const scrolls = this.metadata.scrolled === true || (this.metadata.scrolled === undefined && out > 1200);
+    if (scrolls) out = Math.min(out, 470);
+    return input + out + 10;
   }
 
   /** The inner DOM, built on first use. */

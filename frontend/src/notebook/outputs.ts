@@ -272,7 +272,7 @@ export class OutputArea {
 
 /** A cheap guess at the rendered height of outputs (px), for the placeholder of deferred ones. */
 function estimateHeight(outputs: Output[]): number {
-  const LINE = 17;
+  const LINE = 17.5; // .output pre: 13 px × line-height 1.35
   let h = 0;
   for (const o of outputs) {
     if (o.output_type === "stream") h += countLines(o.text) * LINE + 4;
@@ -283,11 +283,27 @@ function estimateHeight(outputs: Output[]): number {
       if (d["text/html"] !== undefined) h += Math.min(2000, countRows(joinText(d["text/html"])) * 22 + 10);
       else if (d["image/png"] || d["image/jpeg"] || d["image/gif"] || d["image/svg+xml"]) {
         const m = Object.values(meta).find((v: any) => v && typeof v === "object" && v.height) as any;
-        h += (m?.height ?? meta.height ?? 250) + 4;
+        const png = d["image/png"] ? pngHeight(joinText(d["image/png"])) : null;
+        h += (m?.height ?? meta.height ?? png ?? 250) + 4;
       } else h += countLines(joinText(d["text/plain"] ?? "")) * LINE + 4;
     }
   }
   return Math.min(h, 3000);
+}
+
+/** The displayed height of a base64 PNG, from its header (width and height are bytes 16-23), scaled to
+ * the output column; null if it is not a PNG. */
+function pngHeight(b64: string): number | null {
+  try {
+    const s = atob(b64.slice(0, 64).replace(/\s/g, "").slice(0, 32));
+    if (s.slice(1, 4) !== "PNG") return null;
+    const int = (i: number) => ((s.charCodeAt(i) << 24) | (s.charCodeAt(i + 1) << 16) | (s.charCodeAt(i + 2) << 8) | s.charCodeAt(i + 3)) >>> 0;
+    const [w, hh] = [int(16), int(20)];
+    const column = 1000;
+    return w > column ? Math.round((hh * column) / w) : hh;
+  } catch {
+    return null;
+  }
 }
 
 /** Table rows in some HTML, counted up to the 91 that reach the estimate's cap (not a regex over all of it:
