@@ -639,3 +639,18 @@ def test_cells_after_an_error_are_aborted_not_stuck(page: Page, server) -> None:
         expect(cell(page, i).locator(".prompt")).to_have_text("[ ]:")
     page.wait_for_timeout(500)
     expect(cell(page, 2).locator(".prompt")).to_have_text("[ ]:")
+
+
+def test_missing_or_malformed_notebook_says_why_and_touches_nothing(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    # Both go through index.html's prefetch: its error responses must reach the page like any other.
+    page.goto(f"{server.url}notebooks/nowhere/missing.ipynb?token={server.token}")
+    expect(page.locator(".load-error")).to_contain_text("Could not open nowhere/missing.ipynb")
+    bad = server.root / "broken.ipynb"
+    bad.write_text('{"cells": [ not json')
+    page.goto(f"{server.url}notebooks/broken.ipynb?token={server.token}")
+    err = page.locator(".load-error")
+    expect(err).to_contain_text("Could not open broken.ipynb")
+    expect(err).to_contain_text("Unreadable Notebook")
+    page.wait_for_timeout(500)
+    assert bad.read_text() == '{"cells": [ not json'
+    assert not page.locator(".cells > .cell").count()
