@@ -52,7 +52,13 @@ export class TextEditorPage {
     this.lastModified = model.last_modified;
     this.hash = model.hash ?? null;
     const ext = this.name.includes(".") ? this.name.split(".").pop()! : this.name.toLowerCase();
-    const { createEditor, languageFor, keymap } = await codeMirror;
+    let cm;
+    try {
+      cm = await codeMirror;
+    } catch {
+      return; // editorLoader has said so
+    }
+    const { createEditor, languageFor, keymap } = cm;
     this.editor = createEditor(host, {
       doc: model.content ?? "",
       language: languageFor(ext, () => this.editor.setLanguage(languageFor(ext))),

@@ -253,6 +253,12 @@ def test_draft_of_a_big_notebook_keeps_edits_and_new_outputs_only(page: Page, se
     expect(cell(page, 0)).to_contain_text("# edited")
     assert page.evaluate("window.folio.cells[1].outputs.outputs.length") == 0
     assert page.evaluate("window.folio.cells[79].outputs.outputs[0].text").startswith("out 79 ")
+    # The restored notebook's next draft still carries the cleared outputs (else a second crash brings
+    # back the ones on disk).
+    page.wait_for_timeout(1200)
+    again = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.startsWith('folio:draft:'))?.[1] ?? ''")
+    second = json.loads(again)["cells"][1]
+    assert second.get("outputs") == [], second
 
 
 def test_external_change_warning(page: Page, server) -> None:  # type: ignore[no-untyped-def]

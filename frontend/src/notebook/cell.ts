@@ -2,7 +2,7 @@
 import type { Extension } from "@codemirror/state";
 import type { CompletionSource } from "@codemirror/autocomplete";
 import type { Editor } from "../cm";
-import { codeMirror, codeMirrorNow } from "../editorLoader";
+import { codeMirrorNow, withCodeMirror } from "../editorLoader";
 import { renderMarkdownInto } from "../render/markdown";
 import { OutputArea, Output, joinText, countLines } from "./outputs";
 import { h } from "../ui/dom";
@@ -181,7 +181,7 @@ export class CellView {
       ev.preventDefault();
       ev.stopPropagation();
       const { clientX: x, clientY: y } = ev;
-      void codeMirror.then(() => {
+      withCodeMirror(() => {
         const view = this.editor.view;
         view.focus();
         const pos = view.posAtCoords({ x, y });
@@ -215,8 +215,7 @@ export class CellView {
   warm(inView: boolean) {
     this.materialize();
     if (this.type === "markdown" && this.rendered) unobserve(this);
-    else if (inView && codeMirrorNow()) void this.editor;
-    else if (inView) void codeMirror.then(() => this.warm(true));
+    else if (inView) withCodeMirror(() => void this.editor);
   }
 
   /** The cell's CodeMirror editor, made on first use. Only once CodeMirror has loaded (editorLoader):
@@ -376,8 +375,7 @@ export class CellView {
   focusEditor() {
     if (this.inputHidden) this.setInputHidden(false);
     this.unrender();
-    if (codeMirrorNow()) this.editor.view.focus();
-    else void codeMirror.then(() => this.editor.view.focus());
+    withCodeMirror(() => this.editor.view.focus());
   }
 
   headings(): { level: number; text: string; id: string }[] {

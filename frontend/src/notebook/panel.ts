@@ -1542,6 +1542,9 @@ export class NotebookPanel {
             this.loaded = false;
             this.loadModel(draftNb);
             this.loaded = true;
+            // Outputs the draft carried are not the ones on disk: the next draft must carry them again.
+            const own = new Set((draft.v === 2 ? draft.cells ?? [] : draftNb.cells ?? []).filter((c: any) => c.outputs !== undefined).map((c: any) => c.id));
+            for (const c of this.cells) if (own.has(c.id)) c.outputsTouched = true;
             this.dirty = false;
             this.markDirty();
             this.banner("draft", null);
