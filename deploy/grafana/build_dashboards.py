@@ -284,6 +284,9 @@ def debug() -> tuple[dict, list[dict]]:
             ("60 * sum(rate(" + sel("folio_contents_open_seconds_count", 'type="notebook"') + f"[{RATE}]))", "opens"),
             (f"60 * sum(rate({sel('folio_notebook_cache_hits_total')}[{RATE}]))", "from cache")), bars=True,
             desc="Reopened notebooks answered from memory (notebook_cache_size); the rest were read and parsed."),
+        timeseries("Notebook body cache size", targets(
+            (f"sum({sel('folio_notebook_cache_bytes')})", "bytes held")), "bytes",
+            desc="Bodies of recently opened notebooks kept in memory, bounded by notebook_cache_size."),
         timeseries("Outputs truncated per minute", targets(
             (f"60 * sum(rate({sel('folio_outputs_truncated_total')}[{RATE}]))", "truncated")), bars=True),
         row("Kernels"),

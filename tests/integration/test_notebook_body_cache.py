@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 
 from folio.server.body_cache import BodyCache, CachedBody
 from tests.integration.ops.conftest import scrape, value
@@ -74,3 +76,53 @@ def test_body_cache_is_bounded_least_recently_used_first() -> None:
     off = BodyCache(0)
     off.put("a", _entry(1))
     assert off.get("a") is None
+
+
+def test_the_notebook_page_warms_its_notebook(server) -> None:  # type: ignore[no-untyped-def]
+    # Written by another program, never opened: only the page's warm-up can have put it in the cache.
+    (server.root / "warm.ipynb").write_text(json.dumps(_nb("warm")))
+    with server.client() as c:
+        before = _hits(c)
+        page = c.get("notebooks/warm.ipynb")
+        assert page.status_code == 200 and "folio-page-config" in page.text
+        deadline = time.monotonic() + 10
+        while value(scrape(c), "folio_notebook_cache_bytes") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _open(c, "warm.ipynb").json()["content"]["cells"][0]["source"] == "warm"
+        assert _hits(c) == before + 1
+        # A page for something that is not a notebook (or not there) warms nothing and still renders.
+        assert c.get("notebooks/missing.ipynb").status_code == 200
+        assert c.get("notebooks/..%2F..%2Fetc%2Fpasswd").status_code in (200, 404)
+
+
+def test_one_build_per_key_at_a_time() -> None:
+    cache = BodyCache(1000)
+    inside: list[str] = []
+    release = threading.Event()
+
+    def first() -> None:
+        with cache.building("k"):
+            inside.append("first")
+            release.wait(5)
+            cache.put("k", _entry(10))
+            inside.append("first done")
+
+    def second() -> None:
+        with cache.building("k"):
+            inside.append("second sees " + ("entry" if cache.get("k") else "nothing"))
+
+    t1 = threading.Thread(target=first)
+    t1.start()
+    while not inside:
+        time.sleep(0.01)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    time.sleep(0.2)
+    assert inside == ["first"]  # the second waits for the first build
+    release.set()
+    t1.join(5)
+    t2.join(5)
+    assert inside == ["first", "first done", "second sees entry"]
+    with cache.building("other"):  # another key does not wait
+        pass
+    assert cache._builds == {}

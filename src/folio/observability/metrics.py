@@ -49,6 +49,8 @@ class Metrics:
             "folio_contents_open_seconds", "Time to open a file or notebook.", ["type"], buckets=FAST, registry=r)
         self.notebook_cache_hits = Counter(
             "folio_notebook_cache_hits", "Notebook opens served from the cache of recently opened bodies.", registry=r)
+        self.notebook_cache_bytes = Gauge(
+            "folio_notebook_cache_bytes", "Bytes of notebook bodies held in that cache.", registry=r)
         self.contents_save_failures = Counter(
             "folio_contents_save_failures", "Saves refused or failed, by reason.", ["reason"], registry=r)
         # M3/M4 cells

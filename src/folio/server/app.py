@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
         sessions=SessionManager(kernels, contents),
         notebook_bodies=BodyCache(settings.notebook_cache_size),
     )
+    metrics.notebook_cache_bytes.set_function(lambda: state.notebook_bodies.nbytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -6,12 +6,18 @@ several times that while a browser on the same machine compiles the page. Reopen
 what identifies the file's bytes on disk (inode, size, mtime and ctime in ns: an atomic save makes a new
 inode, a chmod a new ctime), so a changed file is never served from here; the trust flag each code cell
 carries is checked again on every hit, since trusting a notebook does not touch the file.
+
+The notebook page warms its notebook's entry while the browser loads the bundle (routes/ui.py), and one
+build per key runs at a time (``building``): the API request that arrives mid-build waits for that build
+instead of doing the same work again next to it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +40,7 @@ class BodyCache:
         self._items: OrderedDict[Key, CachedBody] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # routes call in from worker threads
+        self._builds: dict[Key, tuple[threading.Lock, list[int]]] = {}  # key → (its build's lock, waiters)
 
     def get(self, key: Key) -> CachedBody | None:
         with self._lock:
@@ -42,9 +49,29 @@ class BodyCache:
                 self._items.move_to_end(key)
             return hit
 
+    @contextmanager
+    def building(self, key: Key) -> Iterator[None]:
+        """Hold the key's build slot: a second caller waits here until the first is done (then finds its
+        entry with ``get``)."""
+        with self._lock:
+            lock, users = self._builds.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                users[0] -= 1
+                if not users[0]:
+                    del self._builds[key]
+
+    def fits(self, size: int) -> bool:
+        """Whether a body of about ``size`` bytes would be kept."""
+        return size <= self.max_bytes // 2
+
     def put(self, key: Key, entry: CachedBody) -> None:
         size = len(entry.body)
-        if size > self.max_bytes // 2:  # one huge notebook would push out everything else for little gain
+        if not self.fits(size):  # one huge notebook would push out everything else for little gain
             return
         with self._lock:
             old = self._items.pop(key, None)

@@ -213,6 +213,61 @@ async def delete_checkpoint(path: str, checkpoint_id: str, state: FolioState = D
 # -- models ------------------------------------------------------------------------------------------------------
 
 
+def _build_body(contents: LocalContents, path: str, content: bool, type: str | None, format: str | None,
+                hash: bool) -> tuple[dict[str, Any], bytes]:
+    """The model and its JSON body; the model's content is dropped once the body holds it."""
+    # The GC stays paused until the big model is freed again, so no collection ever walks it.
+    with document.gc_paused():
+        model = contents.get(path, content=content, type=type, format=format, hash=hash)
+        body = dumps(model)
+        model["content"] = None
+    return model, body
+
+
+def _cached_body(state: FolioState, key: Any) -> CachedBody | None:
+    hit = state.notebook_bodies.get(key)
+    if hit is not None and (hit.digest in state.contents.trusted) == hit.trusted:
+        return hit
+    return None
+
+
+def _build_cached_body(state: FolioState, key: Any, path: str) -> tuple[dict[str, Any], bytes]:
+    """Build the body of a notebook opened with its hash and keep it (the caller holds the key's build)."""
+    contents = state.contents
+    model, body = _build_body(contents, path, True, "notebook", None, True)
+    if model.get("hash"):
+        digest = model["hash"]
+        state.notebook_bodies.put(key, CachedBody(model, body, digest, digest in contents.trusted))
+    return model, body
+
+
+_warming: set[asyncio.Future[Any]] = set()
+
+
+def warm_notebook_body(state: FolioState, path: str) -> None:
+    """Build the cached body of the notebook a page is about to open, in a worker thread, so that its
+    request finds it ready: the server does this work while the browser downloads and compiles the
+    bundle instead of after. Any failure is left for that request to report."""
+    bodies = state.notebook_bodies
+
+    def warm() -> None:
+        try:
+            key = state.contents.notebook_key(path)
+            if key is None or not bodies.fits(key[3]):  # key[3]: the file's size, about the body's
+                return
+            with bodies.building(key):
+                if _cached_body(state, key) is None:
+                    _build_cached_body(state, key, path)
+        except Exception:  # noqa: BLE001 - the UI's own request gets the error, with its status
+            pass
+
+    if not bodies.max_bytes or not path.endswith(".ipynb"):
+        return
+    task = asyncio.ensure_future(_run(warm))
+    _warming.add(task)
+    task.add_done_callback(_warming.discard)
+
+
 @router.get("/api/contents", include_in_schema=False)
 @router.get("/api/contents/{path:path}", responses={**_MODEL, **_ERRORS})
 async def get_contents(
@@ -235,20 +290,14 @@ async def get_contents(
 
     def work() -> tuple[dict[str, Any], bytes]:
         key = contents.notebook_key(path) if cacheable and bodies.max_bytes else None
-        if key is not None:
-            hit = bodies.get(key)
-            if hit is not None and (hit.digest in contents.trusted) == hit.trusted:
+        if key is None:
+            return _build_body(contents, path, want_content, type, format, want_hash)
+        with bodies.building(key):
+            hit = _cached_body(state, key)
+            if hit is not None:
                 state.metrics.notebook_cache_hits.inc()
                 return hit.model, hit.body
-        # The GC stays paused until the big model is freed again, so no collection ever walks it.
-        with document.gc_paused():
-            model = contents.get(path, content=want_content, type=type, format=format, hash=want_hash)
-            body = dumps(model)
-            model["content"] = None
-        if key is not None and model["type"] == "notebook" and model.get("hash"):
-            digest = model["hash"]
-            bodies.put(key, CachedBody(model, body, digest, digest in contents.trusted))
-        return model, body
+            return _build_cached_body(state, key, path)
 
     t0 = time.perf_counter()
     model, body = await _run(work)

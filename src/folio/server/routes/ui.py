@@ -17,6 +17,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from folio import __version__
 from folio.auth import new_xsrf_token
+from folio.server.routes.contents import warm_notebook_body
 from folio.server.state import FolioState, get_state
 
 router = APIRouter(tags=["ui"], include_in_schema=False)
@@ -79,10 +80,17 @@ async def root(state: FolioState = Depends(get_state)) -> Response:
 @router.get("/tree")
 @router.get("/tree/")
 @router.get("/tree/{path:path}")
-@router.get("/notebooks/{path:path}")
 @router.get("/edit/{path:path}")
 async def page(request: Request, state: FolioState = Depends(get_state)) -> Response:
     return render_page(request, state)
+
+
+@router.get("/notebooks/{path:path}")
+async def notebook_page(path: str, request: Request, state: FolioState = Depends(get_state)) -> Response:
+    resp = render_page(request, state)
+    if resp.status_code == 200:
+        warm_notebook_body(state, path.strip("/"))
+    return resp
 
 
 @router.api_route("/static/{file:path}", methods=["GET", "HEAD"])
