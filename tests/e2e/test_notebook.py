@@ -471,6 +471,27 @@ def test_huge_output_is_truncated_with_show_all(page: Page, server) -> None:  # 
     expect(c0.locator(".output.stream")).to_contain_text("line 29999")
 
 
+def test_saved_outputs_scroll_only_when_tall_and_plain_text_is_escaped(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    def stream(text: str) -> dict:
+        return {"output_type": "stream", "name": "stdout", "text": text}
+
+    put_notebook(server, "tall.ipynb", notebook_json(
+        code_cell("a", [stream("".join(f"short {i}\n" for i in range(20)))], 1),
+        code_cell("b", [stream("".join(f"long {i}\n" for i in range(200)))], 2),
+        # Three lines by count, but each wraps over dozens of screen lines: taller than its lines say.
+        code_cell("c", [stream("".join(("w" * 20 + " ") * 250 + "\n" for _ in range(3)))], 3),
+        code_cell("d", [stream("<b>not bold</b> & 'quoted' \"x\"\n")], 4),
+    ))
+    open_notebook(page, server, "tall.ipynb")
+    scrolled = re.compile(r"\bscrolled\b")
+    expect(cell(page, 1).locator(".output-row")).to_have_class(scrolled)
+    expect(cell(page, 2).locator(".output-row")).to_have_class(scrolled)
+    expect(cell(page, 0).locator(".output-row")).not_to_have_class(scrolled)
+    out = cell(page, 3).locator(".output.stream")
+    expect(out).to_have_text("<b>not bold</b> & 'quoted' \"x\"\n")
+    assert out.locator("b").count() == 0
+
+
 def test_editor_highlighting_indent_brackets_multicursor(page: Page, server) -> None:  # type: ignore[no-untyped-def]
     put_notebook(server, "editor.ipynb", notebook_json(code_cell("")))
     open_notebook(page, server, "editor.ipynb")

@@ -110,8 +110,8 @@ export class CellView {
     const lines = this.metadata.jupyter?.source_hidden ? 1 : countLines(this.pendingSource);
     const input = md ? lines * 18 + 16 : lines * 18 + 10;
     let out = this.type === "code" && !this.metadata.jupyter?.outputs_hidden ? this.outputs.estimatedHeight() : 0;
-    // Outputs over 1,200 px scroll in a box 36em high (measureAll, .output-row.scrolled).
-    const scrolls = this.metadata.scrolled === true || (this.metadata.scrolled === undefined && out > 1200);
+    // Outputs over TALL_OUTPUT scroll in a box 36em high (measureAll, .output-row.scrolled).
+    const scrolls = this.metadata.scrolled === true || (this.metadata.scrolled === undefined && out > TALL_OUTPUT);
     if (scrolls) out = Math.min(out, 470);
     return input + out + 10;
   }
@@ -342,9 +342,14 @@ export class CellView {
     const res = this.outputs.outputs.find((o) => o.output_type === "execute_result") as { execution_count?: number | null } | undefined;
     d.outputPrompt.textContent = res ? `[${res.execution_count ?? " "}]:` : "";
     // Long outputs scroll instead of pushing the notebook down (like JupyterLab's auto-scroll).
-    // Measured in one pass per frame for every cell that asked (all reads, then all writes: one layout);
-    // deferred outputs are measured once rendered.
-    if (has && this.metadata.scrolled === undefined && !this.outputs.isDeferred) scheduleMeasure(this);
+    // Judged from the estimate where that is sure (no layout to read); otherwise measured in one pass per
+    // frame for every cell that asked (all reads, then all writes: one layout). Deferred outputs are judged
+    // once rendered.
+    if (has && this.metadata.scrolled === undefined && !this.outputs.isDeferred) {
+      const tall = this.outputs.surelyTaller(TALL_OUTPUT);
+      if (tall === null) scheduleMeasure(this);
+      else if (tall) d.outputWrap.classList.add("scrolled");
+    }
   }
 
   renderMarkdown() {
@@ -448,6 +453,8 @@ export class CellView {
   }
 }
 
+/** Outputs taller than this (px) scroll in a box (.output-row.scrolled), like JupyterLab's auto-scroll. */
+const TALL_OUTPUT = 1200;
 const toMeasure = new Set<CellView>();
 let measureFrame = 0;
 
@@ -460,7 +467,7 @@ function measureAll() {
   measureFrame = 0;
   const cells = [...toMeasure];
   toMeasure.clear();
-  const tall = cells.map((c) => c.metadata.scrolled === undefined && c.outputs.el.scrollHeight > 1200);
+  const tall = cells.map((c) => c.metadata.scrolled === undefined && c.outputs.el.scrollHeight > TALL_OUTPUT);
   cells.forEach((c, i) => {
     if (tall[i]) c.outputRow?.classList.add("scrolled");
   });

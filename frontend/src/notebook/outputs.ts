@@ -79,6 +79,25 @@ export class OutputArea {
     return this.outputs.length ? estimateHeight(this.outputs) : 0;
   }
 
+  /** Whether the rendered outputs are surely taller (true) or surely shorter (false) than px, judged
+   * from the estimate where it is reliable: text by its lines, PNGs by their header. null: measure them. */
+  surelyTaller(px: number): boolean | null {
+    for (const o of this.outputs) {
+      if (o.output_type === "stream" || o.output_type === "error") continue;
+      const d = o.data;
+      if (d["image/png"] && !d["text/html"] && !d["application/javascript"] && !d["application/vnd.jupyter.widget-view+json"]) continue;
+      if (Object.keys(d).every((k) => k === "text/plain")) continue;
+      return null;
+    }
+    // These estimates are within a few percent; text that wraps is taller than its lines say, so "shorter"
+    // also needs few enough characters that 100 a line would fit.
+    const est = estimateHeight(this.outputs);
+    if (est > 1.5 * px) return true;
+    const chars = this.outputs.reduce((n, o) => n + textLength(o), 0);
+    if (est < 0.75 * px && chars < ((0.75 * px) / 17.5) * 100) return false;
+    return null;
+  }
+
   get isDeferred(): boolean {
     return this.deferred;
   }
@@ -268,6 +287,12 @@ export class OutputArea {
       return c;
     });
   }
+}
+
+function textLength(o: Output): number {
+  if (o.output_type === "stream") return o.text.length;
+  if (o.output_type === "error") return o.traceback.reduce((n, t) => n + t.length, 0);
+  return o.data["text/plain"] && !o.data["image/png"] ? joinText(o.data["text/plain"]).length : 0;
 }
 
 /** A cheap guess at the rendered height of outputs (px), for the placeholder of deferred ones. */

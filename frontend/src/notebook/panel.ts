@@ -136,8 +136,10 @@ export class NotebookPanel {
     document.title = `${this.name} - folio`;
     let model;
     try {
+      let arrived = false;
       const pending = contents.get(this.path, { type: "notebook", content: 1, hash: 1 });
-      warmUpMarkdown(); // while the notebook is on the way (the response cannot be handled before this returns)
+      pending.then(() => (arrived = true), () => (arrived = true));
+      warmUpMarkdown(() => arrived); // while the notebook is on the way
       model = await pending;
     } catch (e) {
       this.container.replaceChildren(h("div", { class: "load-error", role: "alert" }, `Could not open ${this.path}: ${(e as Error).message}`));
@@ -149,7 +151,12 @@ export class NotebookPanel {
     this.loaded = true;
     this.offerDraft(model.content);
     this.selectCell(0, false);
-    this.enterCommandMode();
+    // In the next frame, with its layout: focusing now would lay out the whole new notebook here, and the
+    // frame would then lay out again what changed since.
+    this.setMode("command");
+    requestAnimationFrame(() => {
+      if (this.mode === "command" && (document.activeElement === document.body || !document.activeElement)) this.enterCommandMode();
+    });
     this.scheduleAutosave();
     window.addEventListener("folio-settings", () => this.scheduleAutosave());
     window.addEventListener("beforeunload", (ev) => {

@@ -1,7 +1,12 @@
 import { AnsiUp } from "ansi_up";
 
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+
 /** ANSI escape codes to HTML spans (classes ansi-*-fg/bg), HTML-escaped. */
 export function ansiToHtml(text: string): string {
+  // Most output has no escape codes: escape it as ansi_up would, without making one (its constructor
+  // builds colour palettes: ~10 µs each, 10 ms over a big notebook's first screen of outputs).
+  if (!text.includes("\x1b")) return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
   // Fresh state per call: colours must not leak from one output into the next.
   const a = new AnsiUp();
   a.use_classes = true;

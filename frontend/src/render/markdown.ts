@@ -26,12 +26,25 @@ export function renderMarkdown(src: string): string {
   return sanitize(html);
 }
 
-/** Run the markdown, math and sanitizer code once on a sample: their first use compiles regular expressions
- * and fills caches (tens of ms). The notebook page calls this while its notebook is still on the way. */
-export function warmUp() {
-  void loadMath().catch(() => {});
-  renderMarkdown("# a\n\n*b* **c** `d` [e](f) $x^2$\n\n- g\n\n| h |\n|---|\n| i |");
-  sanitize("<table><tr><td>1</td></tr></table>");
+/** Run the markdown, math and sanitizer code on samples: their first use compiles regular expressions and
+ * fills caches (tens of ms). The notebook page calls this while its notebook is on the way; each sample is
+ * its own task, and none runs once `done()` says the wait is over, so a notebook that arrives mid-way
+ * waits for one sample at most. */
+export function warmUp(done: () => boolean = () => false) {
+  const steps = [
+    () => void loadMath().catch(() => {}),
+    () => renderMarkdown("# a\n\n*b* **c** `d` [e](f) $x^2$"),
+    () => renderMarkdown("- g\n\n> h\n\n1. i"),
+    () => renderMarkdown("| h |\n|---|\n| i |"),
+    () => sanitize("<table><tr><td>1</td></tr></table>"),
+  ];
+  const next = () => {
+    const step = steps.shift();
+    if (!step || done()) return;
+    step();
+    window.setTimeout(next, 0);
+  };
+  next();
 }
 
 /** Render markdown into el, with heading ids (for the table of contents). */
