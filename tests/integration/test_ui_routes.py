@@ -6,6 +6,8 @@ import re
 
 import httpx
 
+from folio.server.routes.ui import STATIC_DIR
+
 
 def test_root_redirects_to_tree(server) -> None:  # type: ignore[no-untyped-def]
     with server.client() as c:
@@ -32,6 +34,11 @@ def test_pages_set_xsrf_and_embed_the_token_only_for_token_requests(server) -> N
         asset = anon.get(js.lstrip("/"))  # static files need no credentials
         assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
         assert asset.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+        on_disk = (STATIC_DIR / js.removeprefix("/static/")).read_bytes()
+        assert asset.content == on_disk  # served from memory after the first request: still the same bytes
+        assert anon.get(js.lstrip("/")).content == on_disk
+        head = anon.head(js.lstrip("/"))
+        assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(on_disk))
         assert anon.get("static/%2e%2e/%2e%2e/__init__.py").status_code == 404
         assert anon.get("static/index.html").status_code == 404
         page = anon.get("notebooks/x.ipynb", follow_redirects=False)
