@@ -2,7 +2,7 @@
 import type { Extension } from "@codemirror/state";
 import type { CompletionSource } from "@codemirror/autocomplete";
 import type { Editor } from "../cm";
-import { codeMirrorNow, withCodeMirror } from "../editorLoader";
+import { codeMirror, codeMirrorNow, withCodeMirror } from "../editorLoader";
 import { renderMarkdownInto } from "../render/markdown";
 import { OutputArea, Output, joinText, countLines } from "./outputs";
 import { h } from "../ui/dom";
@@ -215,7 +215,10 @@ export class CellView {
   warm(inView: boolean) {
     this.materialize();
     if (this.type === "markdown" && this.rendered) unobserve(this);
-    else if (inView) withCodeMirror(() => void this.editor);
+    else if (inView) {
+      if (codeMirrorNow()) void this.editor;
+      else awaitEditor(this);
+    }
   }
 
   /** The cell's CodeMirror editor, made on first use. Only once CodeMirror has loaded (editorLoader):
@@ -478,6 +481,20 @@ const MARGIN = 800;
 const toBuild = new Set<CellView>(); // near the viewport: DOM, outputs and markdown, between frames
 const toEdit = new Set<CellView>(); // in view: the editor too, between frames
 let pumpTimer = 0;
+const waitingForEditor = new Set<CellView>(); // in view before CodeMirror came: their editors, once it has
+
+/** Made by the pump once CodeMirror has loaded, a few per slice: all the first screen's editors in the
+ * task that CodeMirror arrives in would be one long task (~70 ms). */
+function awaitEditor(cell: CellView) {
+  if (!waitingForEditor.size) {
+    codeMirror.then(() => {
+      for (const c of waitingForEditor) toEdit.add(c);
+      waitingForEditor.clear();
+      schedulePump();
+    }, () => waitingForEditor.clear());
+  }
+  waitingForEditor.add(cell);
+}
 
 /** Work through the queues in slices of a few ms, so that scrolling or a jump (say to the end of a big
  * notebook) never builds dozens of cells in one long task, and input events get in between. */
@@ -514,6 +531,7 @@ function observeLazily(cell: CellView) {
         if (!e.isIntersecting) {
           toBuild.delete(c); // scrolled away before its turn came
           toEdit.delete(c);
+          waitingForEditor.delete(c);
           continue;
         }
         // In view: its content now (it is on screen), its editor soon. In the margin: its content soon.
@@ -538,6 +556,7 @@ function observeLazily(cell: CellView) {
 function unobserve(cell: CellView) {
   toBuild.delete(cell);
   toEdit.delete(cell);
+  waitingForEditor.delete(cell);
   observer?.unobserve(cell.el);
   lazyCells.delete(cell.el);
 }
