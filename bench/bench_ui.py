@@ -177,7 +177,11 @@ def output_bytes(nb: dict) -> int:
 # spinner covers a notebook that is already laid out), false for folio (its definition, unchanged).
 INIT_JS = r"""
 (() => {
-  const B = (window.__bench = { longtasks: [], frames: [], firstCell: null, fcp: null });
+  const B = (window.__bench = { longtasks: [], frames: [], firstCell: null, fcp: null, marks: {} });
+  // Where the time between first render and "usable" goes, noted by the page itself: a harness call to read
+  // the clock between two steps would put its own round trip (tens of ms on a busy page) into the interval.
+  addEventListener("scroll", (e) => { B.marks.scrolled ??= e.timeStamp; }, { capture: true, passive: true });
+  addEventListener("mousedown", (e) => { B.marks.clicked = e.timeStamp; }, { capture: true });
   const HIT = __HIT_TEST__;
   const uncovered = (c, r) => {  // the middle of the cell's visible part hit-tests to the cell itself
     const top = Math.max(r.top, 0);
@@ -314,7 +318,7 @@ async (i) => {
       if (r.top >= box.top && r.bottom <= box.bottom) {
         still = top !== null && Math.abs(r.top - top) < 1 ? still + 1 : 0;
         top = r.top;
-        if (still >= 3) return k;
+        if (still >= 3) return [k, performance.now()];
       } else {
         el.scrollIntoView({ block: "center" });  // there, but (partly) out of view: scroll the rest of the way
         still = 0;
@@ -327,7 +331,7 @@ async (i) => {
     }
     await frame();
   }
-  return -1;
+  return [-1, performance.now()];
 }
 """
 
@@ -423,7 +427,6 @@ def one_run(browser, url: str, path: str, n_cells: int, trace: Path | None, ui: 
         # view, then click it like folio's. (The bottom moves: the window's height is an estimate that grows
         # as cells get measured; pressing End instead needs one press per new estimate, ~20 here.)
         page.wait_for_function("() => __bench.firstCell !== null", timeout=60_000, polling=50)
-        marks["first_visible"] = page.evaluate("performance.now()")
         last = page.locator(lab_cell(n_cells - 1))
         editor = ".jp-InputArea-editor"
         last_content = f"document.querySelector('{lab_cell(n_cells - 1)} .cm-content')"
@@ -434,12 +437,11 @@ def one_run(browser, url: str, path: str, n_cells: int, trace: Path | None, ui: 
         marks["misses"] = []
         while True:
             tries += 1
-            marks["bottom_frames"] = page.evaluate(LAB_TO_BOTTOM_JS, n_cells - 1)
-            marks.setdefault("last_attached", page.evaluate("performance.now()"))
+            marks["bottom_frames"], at_bottom = page.evaluate(LAB_TO_BOTTOM_JS, n_cells - 1)
+            marks.setdefault("last_attached", at_bottom)
             step = "click"
             try:
                 last.locator(editor).click(timeout=1000)
-                marks["clicked"] = page.evaluate("performance.now()")
                 step = "type"
                 page.keyboard.press("End")
                 page.keyboard.press("Control+End")
@@ -452,21 +454,18 @@ def one_run(browser, url: str, path: str, n_cells: int, trace: Path | None, ui: 
                     raise
         marks["tries"] = tries
     if ui == FOLIO:
-        marks["last_attached"] = page.evaluate("performance.now()")
-    marks["bundle"] = page.evaluate(
-        "() => [...document.scripts].filter((s) => s.src).map((s) => s.src.split('/').pop()).join(' ')"
-    )
-    if ui == FOLIO:
         # The last cell's editor: scroll to it, click, type one character, wait until it is in the DOM.
         last.scroll_into_view_if_needed()
-        marks["scrolled"] = page.evaluate("performance.now()")
         last.locator(editor).click()
-        marks["clicked"] = page.evaluate("performance.now()")
         page.keyboard.press("End")
         page.keyboard.press("Control+End")
         page.keyboard.type("Q")
         page.wait_for_function(f"() => {last_content}?.textContent.includes('Q')", polling="raf")
     usable = page.evaluate("performance.now()")
+    marks.update(page.evaluate("__bench.marks"))
+    marks["bundle"] = page.evaluate(
+        "() => [...document.scripts].filter((s) => s.src).map((s) => s.src.split('/').pop()).join(' ')"
+    )
     # Let the page run, then find when its main thread went quiet for good.
     page.wait_for_timeout(1500)
     deadline = time.monotonic() + 20
