@@ -113,3 +113,19 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): Editor {
     },
   };
 }
+
+/** Make an editor off screen and drop it in the next frame: the first editor compiles CodeMirror's code
+ * paths and mounts its styles (~50 ms). The notebook page does this while its notebook is on the way, so
+ * that the first screen's editors do not pay for it after the notebook has come. */
+export function warmUp() {
+  const host = document.createElement("div");
+  host.className = "cm-warm-up";
+  host.setAttribute("aria-hidden", "true");
+  host.style.cssText = "position: fixed; left: -10000px; top: 0; width: 600px; visibility: hidden";
+  document.body.appendChild(host);
+  const ed = createEditor(host, { doc: "def f(x):\n    return [x, 'y']  # z\n", language: languageFor("python") });
+  requestAnimationFrame(() => {
+    ed.view.destroy();
+    host.remove();
+  });
+}

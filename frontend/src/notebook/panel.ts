@@ -5,7 +5,7 @@ import type { CompletionContext, CompletionResult } from "@codemirror/autocomple
 import { contents, sessions, kernels as kernelsApi, kernelspecs, SessionModel, KernelSpecs, ApiError, connectivity, filesUrl } from "../api";
 import { config, pageUrl } from "../config";
 import { KernelConnection, KernelStatus, Message } from "../kernel";
-import { codeMirrorNow } from "../editorLoader";
+import { codeMirror, codeMirrorNow } from "../editorLoader";
 import { CellView, CellJSON, CellType, CellHost } from "./cell";
 import { OutputArea } from "./outputs";
 import { ansiToHtml } from "../render/ansi";
@@ -140,6 +140,7 @@ export class NotebookPanel {
       const pending = contents.get(this.path, { type: "notebook", content: 1, hash: 1 });
       pending.then(() => (arrived = true), () => (arrived = true));
       warmUpMarkdown(() => arrived); // while the notebook is on the way
+      codeMirror.then((m) => arrived || m.warmUp(), () => {});
       model = await pending;
     } catch (e) {
       this.container.replaceChildren(h("div", { class: "load-error", role: "alert" }, `Could not open ${this.path}: ${(e as Error).message}`));
