@@ -655,6 +655,39 @@ def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  #
     assert saved[300]["outputs"][0]["text"] == "300\n"
 
 
+VISIBLE_UNBUILT = """() => {
+  const box = document.querySelector('.nb-scroll').getBoundingClientRect();
+  return [...document.querySelectorAll('.cells > .cell')].filter((c) => {
+    const r = c.getBoundingClientRect();
+    return r.bottom > box.top && r.top < box.bottom && (c.classList.contains('unbuilt') || !c.querySelector('.cm-editor'));
+  }).length;
+}"""
+
+
+def test_cells_coming_into_view_without_a_scroll_get_built(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    text = "".join(f"line {j}\n" for j in range(30))
+    put_notebook(server, "grow.ipynb", notebook_json(
+        *[code_cell(f"v = {i}", [{"output_type": "stream", "name": "stdout", "text": text}], i + 1) for i in range(120)]))
+    open_notebook(page, server, "grow.ipynb")
+    expect(page.locator(".cells > .cell")).to_have_count(120)
+    page.wait_for_function(f"({VISIBLE_UNBUILT})() === 0")
+    built = page.locator(".cells > .cell:not(.unbuilt)").count()
+    assert built < 40
+    # A taller window shows more cells: they are built and get editors.
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    page.wait_for_function(f"({VISIBLE_UNBUILT})() === 0")
+    assert page.locator(".cells > .cell:not(.unbuilt)").count() > built
+    # Deleting cells at the top pulls later ones into view: the same.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    command_mode(page)
+    for _ in range(8):
+        page.keyboard.press("d")
+        page.keyboard.press("d")
+    expect(page.locator(".cells > .cell")).to_have_count(112)
+    page.wait_for_function(f"({VISIBLE_UNBUILT})() === 0")
+    expect(cell(page, 0).locator(".cm-content")).to_have_text("v = 8")
+
+
 def test_cells_after_an_error_are_aborted_not_stuck(page: Page, server) -> None:  # type: ignore[no-untyped-def]
     put_notebook(server, "abort.ipynb", notebook_json(code_cell("1/0"), code_cell("'never'"), code_cell("'nor'")))
     open_notebook(page, server, "abort.ipynb")

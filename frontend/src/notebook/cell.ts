@@ -516,47 +516,72 @@ function schedulePump() {
   if ((toEdit.size || toBuild.size) && !pumpTimer) pumpTimer = window.setTimeout(pump, 0);
 }
 
-let observer: IntersectionObserver | null = null;
+/** Which lazy cells are near the viewport, found by a binary search over the cells' positions after each
+ * frame that scrolled or changed the notebook's size or cells. (An IntersectionObserver did this, but it
+ * recomputed all of a big notebook's ~1,000 targets in every frame that changed layout: 2–7 ms a frame.) */
+let checkQueued = false;
+let watched: HTMLElement | null = null;
+
+function scheduleCheck() {
+  if (checkQueued) return;
+  checkQueued = true;
+  // After the frame: its layout is done, so reading positions costs nothing.
+  requestAnimationFrame(() => window.setTimeout(checkNearViewport, 0));
+}
+
+function watch(scroller: HTMLElement, list: HTMLElement) {
+  if (watched === list) return;
+  watched = list;
+  scroller.addEventListener("scroll", scheduleCheck, { passive: true });
+  window.addEventListener("resize", scheduleCheck);
+  if (typeof ResizeObserver !== "undefined") new ResizeObserver(scheduleCheck).observe(list); // cells grew or shrank
+  new MutationObserver(scheduleCheck).observe(list, { childList: true }); // cells added, removed or moved
+}
+
+function checkNearViewport() {
+  checkQueued = false;
+  // The notebook scrolls inside .nb-scroll; cells are the children of its .cells, top to bottom.
+  const scroller = document.querySelector<HTMLElement>(".nb-scroll");
+  const list = scroller?.querySelector<HTMLElement>(".cells");
+  if (!scroller || !list) return;
+  watch(scroller, list);
+  const view = scroller.getBoundingClientRect();
+  const kids = list.children;
+  let lo = 0;
+  let hi = kids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (kids[mid].getBoundingClientRect().bottom < view.top - MARGIN) lo = mid + 1;
+    else hi = mid;
+  }
+  const near = new Set<CellView>();
+  for (let i = lo; i < kids.length; i++) {
+    const r = kids[i].getBoundingClientRect();
+    if (r.top > view.bottom + MARGIN) break;
+    const c = lazyCells.get(kids[i]);
+    if (!c) continue;
+    near.add(c);
+    // In view: its content now (it is on screen), its editor soon. In the margin: its content soon.
+    if (r.bottom > view.top && r.top < view.bottom) {
+      toBuild.delete(c);
+      c.materialize();
+      toEdit.add(c);
+    } else if (!toEdit.has(c)) toBuild.add(c);
+  }
+  for (const queue of [toBuild, toEdit, waitingForEditor]) {
+    for (const c of queue) if (!near.has(c)) queue.delete(c); // scrolled away before its turn came
+  }
+  schedulePump();
+}
 
 function observeLazily(cell: CellView) {
-  if (typeof IntersectionObserver === "undefined") {
-    cell.warm(true);
-    return;
-  }
-  observer ??= new IntersectionObserver(
-    (entries) => {
-      for (const e of entries) {
-        const c = lazyCells.get(e.target);
-        if (!c) continue;
-        if (!e.isIntersecting) {
-          toBuild.delete(c); // scrolled away before its turn came
-          toEdit.delete(c);
-          waitingForEditor.delete(c);
-          continue;
-        }
-        // In view: its content now (it is on screen), its editor soon. In the margin: its content soon.
-        const rb = e.rootBounds;
-        const r = e.boundingClientRect;
-        const visible = !rb || (r.bottom > rb.top + MARGIN && r.top < rb.bottom - MARGIN);
-        if (visible) {
-          toBuild.delete(c);
-          c.materialize();
-          toEdit.add(c);
-        } else toBuild.add(c);
-      }
-      schedulePump();
-    },
-    // The notebook scrolls inside .nb-scroll: observe against it, so the margin pre-builds nearby cells.
-    { root: document.querySelector(".nb-scroll"), rootMargin: `${MARGIN}px 0px` },
-  );
   lazyCells.set(cell.el, cell);
-  observer.observe(cell.el);
+  scheduleCheck();
 }
 
 function unobserve(cell: CellView) {
   toBuild.delete(cell);
   toEdit.delete(cell);
   waitingForEditor.delete(cell);
-  observer?.unobserve(cell.el);
   lazyCells.delete(cell.el);
 }
