@@ -688,6 +688,27 @@ def test_cells_coming_into_view_without_a_scroll_get_built(page: Page, server) -
     expect(cell(page, 0).locator(".cm-content")).to_have_text("v = 8")
 
 
+def test_opening_a_big_notebook_does_not_shift_its_cells(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    text = "".join(f"line {j}\n" for j in range(40))
+    put_notebook(server, "steady.ipynb", notebook_json(
+        *[code_cell(f"v = {i}", [{"output_type": "stream", "name": "stdout", "text": text}], i + 1) for i in range(100)]))
+    # Every frame from the first that has the cells: where the last one is. The first screen's cells are
+    # shown, get their editors and are skipped by layout off screen; none of that may move the rest.
+    page.add_init_script("""(() => {
+      const tops = (window.__tops = []);
+      const frame = () => {
+        const cells = document.querySelectorAll('.cells > .cell');
+        if (cells.length === 100) tops.push(cells[99].getBoundingClientRect().top);
+        if (tops.length < 90) requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    })()""")
+    open_notebook(page, server, "steady.ipynb")
+    page.wait_for_function("() => window.__tops.length >= 90", timeout=30_000)
+    tops = page.evaluate("window.__tops")
+    assert max(tops) - min(tops) < 60, (min(tops), max(tops))
+
+
 def test_cells_after_an_error_are_aborted_not_stuck(page: Page, server) -> None:  # type: ignore[no-untyped-def]
     put_notebook(server, "abort.ipynb", notebook_json(code_cell("1/0"), code_cell("'never'"), code_cell("'nor'")))
     open_notebook(page, server, "abort.ipynb")

@@ -97,9 +97,15 @@ export class CellView {
       this.rendered = true;
       this.el.classList.add("rendered");
     }
+    // A built cell off screen is skipped by layout (content-visibility: auto) and takes its intrinsic size,
+    // and so is an on-screen one in its first frame: give it the estimate rather than a fixed 80 px, or cells
+    // would jump by hundreds of px as they are shown, built or given their editor ("auto": once rendered,
+    // the size it really had).
+    const estimate = this.estimatedHeight();
+    this.el.style.containIntrinsicSize = `auto ${estimate}px`;
     if (lazy) {
       this.el.classList.add("unbuilt");
-      this.el.style.height = `${this.estimatedHeight()}px`;
+      this.el.style.height = `${estimate}px`;
     } else this.materialize();
     observeLazily(this);
   }
@@ -496,24 +502,29 @@ function awaitEditor(cell: CellView) {
   waitingForEditor.add(cell);
 }
 
-/** Work through the queues in slices of a few ms, so that scrolling or a jump (say to the end of a big
- * notebook) never builds dozens of cells in one long task, and input events get in between. */
-function pump() {
+/** Work through the queues in idle time, a few ms at a time, so that scrolling or a jump (say to the end of a
+ * big notebook) never builds dozens of cells in one long task, and clicks, keys and frames come first: the
+ * cells in view are already shown (their DOM is built when they come into view); what waits here is their
+ * editors and the cells in the margin. */
+function pump(deadline?: IdleDeadline) {
   pumpTimer = 0;
   const end = performance.now() + 12;
+  const more = () => (deadline ? deadline.timeRemaining() > 2 || deadline.didTimeout : true) && performance.now() < end;
   for (const [queue, inView] of [[toEdit, true], [toBuild, false]] as const) {
     for (const c of queue) {
       queue.delete(c);
       if (lazyCells.get(c.el) === c) c.warm(inView);
-      if (performance.now() > end) break;
+      if (!more()) break;
     }
-    if (performance.now() > end) break;
+    if (!more()) break;
   }
   schedulePump();
 }
 
 function schedulePump() {
-  if ((toEdit.size || toBuild.size) && !pumpTimer) pumpTimer = window.setTimeout(pump, 0);
+  if ((!toEdit.size && !toBuild.size) || pumpTimer) return;
+  if (typeof requestIdleCallback === "function") pumpTimer = requestIdleCallback(pump, { timeout: 500 });
+  else pumpTimer = window.setTimeout(pump, 0);
 }
 
 /** Which lazy cells are near the viewport, found by a binary search over the cells' positions after each
