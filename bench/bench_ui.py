@@ -416,7 +416,10 @@ def one_run(browser, url: str, path: str, n_cells: int, trace: Path | None, ui: 
         page.goto(f"{url}notebooks/{path}?token={TOKEN}", wait_until="commit")
         cells = page.locator(".cells > .cell")
         last = cells.nth(n_cells - 1)
-        last.wait_for(state="attached", timeout=60_000)
+        # Checked every frame: Playwright's own wait (locator.wait_for) retries on a back-off of up to 500 ms,
+        # which put a few hundred ms of the harness's timer into "usable".
+        page.wait_for_function(f"() => document.querySelectorAll('.cells > .cell').length >= {n_cells}",
+                               timeout=60_000, polling="raf")
         editor = ".editor"
         last_content = "document.querySelector('.cells > .cell:last-child .cm-content')"
     else:
@@ -426,7 +429,7 @@ def one_run(browser, url: str, path: str, n_cells: int, trace: Path | None, ui: 
         # dragging the scroll bar's thumb to the end and keeping it there, until the last cell's editor is in
         # view, then click it like folio's. (The bottom moves: the window's height is an estimate that grows
         # as cells get measured; pressing End instead needs one press per new estimate, ~20 here.)
-        page.wait_for_function("() => __bench.firstCell !== null", timeout=60_000, polling=50)
+        page.wait_for_function("() => __bench.firstCell !== null", timeout=60_000, polling="raf")
         last = page.locator(lab_cell(n_cells - 1))
         editor = ".jp-InputArea-editor"
         last_content = f"document.querySelector('{lab_cell(n_cells - 1)} .cm-content')"
@@ -584,6 +587,30 @@ def cpu_pressure() -> str:
         return "?"
 
 
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v), v[3] + v[4]  # all, idle + iowait
+
+
+def settle(max_s: float = 15.0, busy_below: float = 0.10) -> float:
+    """Wait until the machine's CPUs are quiet (two 0.25 s windows under 10 % busy), at most max_s; return the
+    seconds waited. Each run then starts without the previous run's tail (a JupyterLab kernel shutting down,
+    a server writing its workspace) on the 2 cores it measures."""
+    t0 = time.monotonic()
+    quiet = 0
+    try:
+        while quiet < 2 and time.monotonic() - t0 < max_s:
+            a = _cpu_times()
+            time.sleep(0.25)
+            b = _cpu_times()
+            busy = 1 - (b[1] - a[1]) / max(1, b[0] - a[0])
+            quiet = quiet + 1 if busy < busy_below else 0
+    except OSError:  # no /proc/stat: just a pause
+        time.sleep(1.0)
+    return time.monotonic() - t0
+
+
 def write_section(path: Path, text: str) -> None:
     """Replace (or append) only this benchmark's section of RESULTS.md; other sections belong to others."""
     replace_section(path, TITLE, text)
@@ -725,6 +752,7 @@ def main() -> None:
 
     runs: list[dict] = []
     lab_runs: list[dict] = []
+    waited: list[float] = []  # settle() before each run
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         base = Path(tmp)
         server = start_folio(base, TOKEN)
@@ -752,6 +780,7 @@ def main() -> None:
                         for _ in range(2):
                             httpx.get(f"{s.url}api/contents/big.ipynb?content=1", headers=s.headers, timeout=60)
                     for k in range(args.repeat):
+                        waited.append(settle())
                         r = one_run(browser, server.url, "big.ipynb", args.cells, None)
                         runs.append(r)
                         print(run_line(FOLIO, k, r), file=sys.stderr)
@@ -761,6 +790,7 @@ def main() -> None:
                             (lab.root / "big.ipynb").write_text(nb_text)
                             clear_lab_workspaces(base / "lab")
                             clear_lab_sessions(lab)
+                            waited.append(settle())
                             r = one_run(browser, lab.url, "big.ipynb", args.cells, None, ui=LAB)
                             lab_runs.append(r)
                             print(run_line(LAB, k, r), file=sys.stderr)
@@ -947,8 +977,11 @@ def main() -> None:
 
 Date: {now}. Machine: {machine()}.
 1-minute load average {load0:.1f} at the start, {load1:.1f} at the end; CPU pressure {psi0} at the start,
-{psi1} at the end (share of the last minute some task waited for a CPU). The machine's 2 cores are shared with
-other work, so expect noise: compare runs taken at similar load, and the ratios more than the absolute times.
+{psi1} at the end (share of the last minute some task waited for a CPU). Before each run the bench waits for
+the CPUs to go quiet (under 10 % busy for 0.5 s, at most 15 s; it waited
+{min(waited, default=0):.1f}–{max(waited, default=0):.1f} s), so no run starts in the previous run's tail. The machine's
+2 cores are shared with other work, so expect noise: compare runs taken at similar load, and the ratios more
+than the absolute times.
 {chromium_version()}, headless, driven by Playwright {pw_version} (`--disable-gpu`, 1280×800 viewport, a
 fresh browser context per run); Python {platform.python_version()}; UI bundle as served: `{bundles}`.
 Anchor: {lab_versions() if has_lab else "not run"}.
