@@ -616,33 +616,33 @@ def write_section(path: Path, text: str) -> None:
     replace_section(path, TITLE, text)
 
 
-NOTES = """How folio gets there (frontend/src, 2026-12-01; the earlier state was 3.3 s, 13.5 s before that):
+NOTES = """How folio gets there (frontend/src, 2026-12-01; 3.3 s early on 2026-11-30, 13.5 s before that):
 
 - **Cells are built lazily.** A notebook of more than 40 cells builds the cells of the first screen; every other
-  cell is an empty element holding its estimated height until it comes within 800 px of the viewport
-  (`CellView.build`, an IntersectionObserver, slices of ≤ 12 ms between frames). Editors are made only for
-  cells on screen; rendered markdown gets none until edited.
+  cell is an empty element holding its estimated height (within a few percent) until it comes within 800 px
+  of the viewport. Which cells are near is found by a binary search over the cells' positions after each
+  frame that scrolled or changed the list (an IntersectionObserver over 1,000 targets cost 2–7 ms a frame).
+  Cells in view are built at once; their editors and the margin's cells are made in idle time
+  (requestIdleCallback, ≤ 12 ms at a time). Rendered markdown gets no editor until edited. Each cell's
+  `contain-intrinsic-size` is its estimate, so cells skipped by `content-visibility: auto` do not jump.
 - **Small first script, the rest in chunks.** The page's first script is ~205 kB (the app, DOMPurify, marked,
-  ansi_up). CodeMirror (~460 kB), KaTeX (~260 kB), highlight.js and the non-Python editor languages are chunks
-  fetched on demand; CodeMirror and KaTeX are requested at once and used when they arrive (math shows its TeX
-  until then). marked/DOMPurify warm up while the notebook is still on the way.
-- **The notebook is fetched by a worker** that `index.html` starts before the bundle loads: the main thread,
-  busy compiling, would not read the 10 MB body and stalled the transfer.
-- **Reopening is served from memory** (server `notebook_cache_size`): the first measured run opens the
-  notebook with `hash=1` for the first time (the two warm-up GETs do not ask for the hash), later runs are
-  answered from the server's cache of bodies. Opening no longer imports nbformat's jsonschema stack, which
-  made the first open of a fresh server 1.7–2.5 s slower.
-- **Drafts are small**: browser storage keeps sources and only outputs changed since load (it serialised the
-  whole 10 MB notebook after a keystroke, a 50–70 ms task, over the storage quota).
-- **No `content-visibility` on unbuilt cells**: each focus change or mode switch re-checked a thousand of them.
+  ansi_up). CodeMirror (~460 kB) is preloaded with it (`modulepreload`) and warmed up with an off-screen
+  editor while the notebook is on the way; KaTeX, highlight.js and the non-Python languages load on demand.
+  marked and DOMPurify warm up on samples, one per task, until the notebook arrives.
+- **The notebook is fetched by a worker** that `index.html` starts before the bundle loads, with the request in
+  the worker's own code (a message posted to a worker that has not started is delivered only by a task on
+  the busy main thread: ~400 ms late).
+- **The server has the body ready.** The notebook page starts building the notebook's response body (read,
+  parse, dump) while the browser loads the bundle, and the API request takes it from the cache of bodies
+  (`notebook_cache_size`); later runs reopen it from there. The bundle's chunks are served from memory.
+- **Drafts are small**: browser storage keeps sources and only outputs changed since load.
 
-Where the time goes now (Long Animation Frames API, one loaded run): ~240 ms evaluating the first script
-(with the layout and the warm-up), ~50 ms taking the worker's response, ~130 ms building the first screen
-(with the focus's forced layout), ~75 ms evaluating CodeMirror; after first render, Playwright's own steps
-(waiting for the last cell, scrolling, its stability checks and the click) take 500–800 ms, of which the
-page spends ~60 ms building the cells at the end and ~40 ms on the mousedown (CodeMirror's focus). These
-runs share 2 cores with the server, the browser's other processes and other tenants: the same build has
-measured from 1.4 s to 2.0 s interactive within the hour.
+Where the time goes now (one run at ~1.5 s): ~100 ms evaluating the first script, ~130–230 ms handling the
+notebook (JSON.parse, 1,000 cell objects, the first screen), the first layout 30–80 ms; after first render the
+harness's scroll, stability checks, click and keys take ~600 ms, ~400 ms of which they also take on a folio
+page left idle for seconds (and ~350 ms on a static page of 1,000 divs). These runs share 2 cores with the
+servers, the browser's other processes and the Playwright driver: the same build measures from 1.35 s to
+1.8 s interactive within the hour.
 """
 
 
