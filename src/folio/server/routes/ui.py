@@ -93,7 +93,7 @@ async def notebook_page(path: str, request: Request, state: FolioState = Depends
     return resp
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)  # the bundle has ~70 assets (2.5 MB): all of them fit
 def _asset_bytes(path: Path, mtime_ns: int, size: int) -> bytes:
     return path.read_bytes()
 
