@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -68,6 +68,18 @@ class TrustRecord(Protocol):
     def add(self, digest: str) -> None: ...
 
     def discard(self, digest: str) -> None: ...
+
+
+class NotebookKey(NamedTuple):
+    """A notebook file's identity on disk: a save, an in-place rewrite or a chmod makes a new one."""
+
+    path: str
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    mode: int
 
 
 class LocalContents:
@@ -198,14 +210,14 @@ class LocalContents:
             return self._notebook_model(norm, os_path, s, content, hash)
         return self._file_model(norm, os_path, s, content, format, hash)
 
-    def notebook_key(self, api_path: str) -> tuple[object, ...] | None:
+    def notebook_key(self, api_path: str) -> NotebookKey | None:
         """What identifies the bytes of the notebook at api_path as they are on disk now (None: not a
         notebook file); the same key means the same model. For caches of served notebooks."""
         norm, os_path = self._path(api_path)
         s = self._stat(norm, os_path)
         if not st.S_ISREG(s.st_mode) or not norm.endswith(".ipynb"):
             return None
-        return (norm, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_mode)
+        return NotebookKey(norm, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_mode)
 
     def _dir_model(self, norm: str, os_path: Path, s: os.stat_result, content: bool) -> Model:
         model = self._base(norm, s, "directory", os.access(os_path, os.W_OK))

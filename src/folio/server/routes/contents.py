@@ -253,7 +253,7 @@ def warm_notebook_body(state: FolioState, path: str) -> None:
     def warm() -> None:
         try:
             key = state.contents.notebook_key(path)
-            if key is None or not bodies.fits(key[3]):  # key[3]: the file's size, about the body's
+            if key is None or not bodies.fits(key.size):  # the file's size is about the body's
                 return
             with bodies.building(key):
                 if _cached_body(state, key) is None:
