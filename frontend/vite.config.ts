@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { defineConfig, type Plugin } from "vite";
 
 // The bundle is built into the Python package (src/folio/_static) and committed, so that
@@ -21,8 +22,25 @@ function preloadEditorChunk(): Plugin {
   };
 }
 
+/** index.html's prefetch worker is written in src/prefetch/worker.js (where tests/unit/test_prefetch_worker.py
+ * runs it under node) and inlined into the page's first script: it has to start before any bundle loads. */
+function inlinePrefetchWorker(): Plugin {
+  const marker = "/*folio-prefetch-worker*/";
+  return {
+    name: "folio-inline-prefetch-worker",
+    transformIndexHtml: {
+      order: "pre",
+      handler(html) {
+        if (!html.includes(marker)) throw new Error(`index.html has no ${marker}`);
+        const src = readFileSync(new URL("./src/prefetch/worker.js", import.meta.url), "utf8");
+        return html.replace(marker, () => src.trim().split("\n").join("\n        "));
+      },
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [preloadEditorChunk()],
+  plugins: [inlinePrefetchWorker(), preloadEditorChunk()],
   base: "./",
   build: {
     outDir: process.env.FOLIO_STATIC_OUT ?? "../src/folio/_static",

@@ -34,7 +34,9 @@ type FetchedResponse = Pick<Response, "ok" | "status" | "statusText" | "text">;
 
 declare global {
   interface Window {
-    folioPrefetch?: { url: string; response: Promise<FetchedResponse> };
+    /** index.html's prefetch of the page's notebook; a big one's cells come first, in batches (JSON arrays'
+     * text), to onBatch or, until it is set, into batches; the response is then the model without them. */
+    folioPrefetch?: { url: string; response: Promise<FetchedResponse>; batches: string[]; onBatch: ((json: string) => void) | null };
   }
 }
 
@@ -121,6 +123,37 @@ function q(params: Record<string, string | number | undefined>): string {
 const C = (path: string) => `api/contents/${encodePath(path)}`;
 
 export const contents = {
+  /** A notebook's model as its page opens it (with its hash). When index.html's prefetch streams it, the cells
+   * are handed to onCells in batches as they arrive, and the model returned holds those same cell objects;
+   * otherwise onCells is not called. */
+  async openNotebook(path: string, onCells: (cells: any[]) => void): Promise<ContentsModel> {
+    const url = C(path) + q({ type: "notebook", content: 1, hash: 1 });
+    const pre = window.folioPrefetch;
+    const streamed: any[] = [];
+    let broken = false;
+    if (pre && pre.url === config.baseUrl + url && pre.batches) {
+      const take = (json: string) => {
+        if (broken) return;
+        try {
+          const cells = JSON.parse(json);
+          for (const c of cells) streamed.push(c);
+          onCells(cells);
+        } catch (e) {
+          broken = true;
+          console.error("folio: a batch of streamed cells failed", e);
+        }
+      };
+      pre.onBatch = take;
+      pre.batches.splice(0).forEach(take);
+    }
+    const model = await request<ContentsModel>("GET", url);
+    if (streamed.length && Array.isArray(model.content?.cells) && model.content.cells.length === 0) {
+      // A batch that failed leaves the cells incomplete: read the notebook again, whole.
+      if (broken) return request<ContentsModel>("GET", url);
+      model.content.cells = streamed;
+    }
+    return model;
+  },
   get(path: string, opts: { type?: string; format?: string; content?: 0 | 1; hash?: 0 | 1 } = {}) {
     return request<ContentsModel>("GET", C(path) + q(opts));
   },

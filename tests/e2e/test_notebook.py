@@ -655,6 +655,50 @@ def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  #
     assert saved[300]["outputs"][0]["text"] == "300\n"
 
 
+def test_a_big_notebook_streams_in_and_saves_whole(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    # Over 1 MB: index.html's worker posts the cells in batches as they arrive, ahead of the rest of the model.
+    text = "".join(f"row {j} " + "x" * 60 + "\n" for j in range(80))
+    cells = []
+    for i in range(300):
+        if i % 50 == 7:
+            cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## Part {i} with \"quotes\" and {{braces}}"})
+        elif i == 11:  # an untrusted notebook: this HTML's script must not run, streamed or not
+            cells.append(code_cell("html()", [{"output_type": "display_data", "metadata": {}, "data": {
+                "text/html": "<b class='streamed-html'>bold</b><script>window.__ran = 1</script>"}}], i + 1))
+        else:
+            cells.append(code_cell(f"value_{i} = {i}  # [{{'}}']", [{"output_type": "stream", "name": "stdout",
+                                                                     "text": f"cell {i}\n" + text}], i + 1))
+    put_notebook(server, "streamed.ipynb", notebook_json(*cells))
+    page.add_init_script("""new MutationObserver(() => {
+      const c = document.querySelector('.cells');
+      if (c && c.getAttribute('aria-busy') === 'true') window.__shownEarly = Math.max(window.__shownEarly || 0, c.children.length);
+    }).observe(document, { childList: true, subtree: true });""")
+    open_notebook(page, server, "streamed.ipynb")
+    expect(page.locator(".cells > .cell")).to_have_count(300)
+    expect(page.locator(".cells[aria-busy]")).to_have_count(0)
+    assert page.evaluate("window.__shownEarly || 0") > 0, "the cells were not shown ahead of the rest"
+    expect(cell(page, 0).locator(".cm-content, .editor-placeholder").first).to_have_text("value_0 = 0  # [{'}']")
+    cell(page, 11).scroll_into_view_if_needed()
+    expect(cell(page, 11).locator(".streamed-html")).to_have_text("bold")
+    assert page.evaluate("window.__ran") is None
+    # The whole notebook is there and editable: edit the last cell and save.
+    command_mode(page)
+    page.keyboard.press("End")
+    expect(cell(page, 299)).to_have_class(re.compile(r"\bactive\b"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("  # edited")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    expect(page).to_have_title(re.compile(r"^streamed\.ipynb"))
+    with server.client() as c:
+        saved = c.get("api/contents/streamed.ipynb").json()["content"]["cells"]
+    assert len(saved) == 300
+    assert saved[299]["source"] == cells[299]["source"] + "  # edited"
+    for got, want in zip(saved[:299], cells[:299], strict=True):
+        assert got["source"] == want["source"] and got.get("outputs") == want.get("outputs")
+
+
 VISIBLE_UNBUILT = """() => {
   const box = document.querySelector('.nb-scroll').getBoundingClientRect();
   return [...document.querySelectorAll('.cells > .cell')].filter((c) => {

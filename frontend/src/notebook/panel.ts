@@ -137,7 +137,10 @@ export class NotebookPanel {
     let model;
     try {
       let arrived = false;
-      const pending = contents.get(this.path, { type: "notebook", content: 1, hash: 1 });
+      const pending = contents.openNotebook(this.path, (cells) => {
+        arrived = true;
+        this.appendStreamed(cells);
+      });
       pending.then(() => (arrived = true), () => (arrived = true));
       warmUpMarkdown(() => arrived); // while the notebook is on the way
       codeMirror.then((m) => arrived || m.warmUp(), () => {});
@@ -212,6 +215,15 @@ export class NotebookPanel {
     this.cellTools = this.buildCellTools();
     this.root.replaceChildren(h("div", { class: "notebook-app" }, header, menus, toolbar, this.bannerBox, main, this.statusBar));
     document.addEventListener("keydown", (ev) => this.onKeyDown(ev));
+    // While a big notebook is still coming its cells are shown, not yet to be used (see appendStreamed).
+    for (const type of ["mousedown", "click", "dblclick", "dragstart", "drop"]) {
+      this.root.addEventListener(type, (ev) => {
+        if (this.loading) {
+          ev.preventDefault();
+          ev.stopPropagation();
+        }
+      }, true);
+    }
     connectivity.addEventListener("change", (ev) => {
       const on = (ev as CustomEvent).detail as boolean;
       this.banner("conn", on ? null : "The server cannot be reached. Reconnecting…");
@@ -384,25 +396,68 @@ export class NotebookPanel {
     return new CellView(json, this.host(), t, lazy);
   }
 
+  /** The cells of a big notebook that came before the rest of it (api.ts openNotebook), in the order they
+   * came; null once loadModel has taken them (or when the notebook did not come so). */
+  private streamed: { json: CellJSON[]; y: number } | null = null;
+
+  /** Cells of the notebook being opened, ahead of its model: shown (lazily built, the first screen at once)
+   * as they arrive. The page ignores edits and commands until loadModel has the whole notebook. */
+  private appendStreamed(list: CellJSON[]) {
+    let st = this.streamed;
+    if (!st) {
+      st = this.streamed = { json: [], y: 0 };
+      this.cells = [];
+      this.container.replaceChildren();
+      this.container.setAttribute("aria-busy", "true");
+    }
+    const views = list.map((c) => this.makeCell(c, undefined, true));
+    for (const v of views) {
+      if (st.y > window.innerHeight) break;
+      st.y += v.estimatedHeight();
+      v.materialize();
+    }
+    for (const c of list) st.json.push(c);
+    for (const v of views) this.cells.push(v);
+    this.container.append(...views.map((v) => v.el));
+    if (st.json.length === list.length) this.updateSelectionClasses();
+  }
+
+  /** While a streamed notebook is still coming: its cells are shown but not to be edited yet. */
+  get loading(): boolean {
+    return this.streamed !== null;
+  }
+
   loadModel(nb: any) {
     this.metadata = nb.metadata ?? {};
     this.nbformatMinor = Math.max(nb.nbformat_minor ?? 5, 5);
     const list: CellJSON[] = nb.cells ?? [];
-    const lazy = list.length > LAZY_ABOVE;
-    this.cells = list.map((c) => this.makeCell(c, undefined, lazy));
-    if (lazy) {
-      // The first screen now, so that it paints whole; estimates are enough to know where it ends.
-      let y = 0;
-      for (const c of this.cells) {
-        if (y > window.innerHeight) break;
-        y += c.estimatedHeight();
-        c.materialize();
+    const st = this.streamed;
+    this.streamed = null;
+    this.container.removeAttribute("aria-busy");
+    if (st && st.json.length === list.length && list.every((c, i) => c === st.json[i])) {
+      // The cells came ahead (appendStreamed) and are in the page already.
+      if (this.cells.length === 0) {
+        this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
+        this.container.append(this.cells[0].el);
       }
+    } else {
+      const lazy = list.length > LAZY_ABOVE;
+      this.cells = list.map((c) => this.makeCell(c, undefined, lazy));
+      if (lazy) {
+        // The first screen now, so that it paints whole; estimates are enough to know where it ends.
+        let y = 0;
+        for (const c of this.cells) {
+          if (y > window.innerHeight) break;
+          y += c.estimatedHeight();
+          c.materialize();
+        }
+      }
+      if (this.cells.length === 0) this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
+      this.container.replaceChildren(...this.cells.map((c) => c.el));
     }
-    if (this.cells.length === 0) this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
     this.active = Math.min(this.active, this.cells.length - 1);
     this.anchor = this.active;
-    this.syncDom();
+    this.updateSelectionClasses();
     this.updateTrust();
     this.refreshToc();
   }
@@ -629,6 +684,7 @@ export class NotebookPanel {
       if (!inEditor) this.save();
       return;
     }
+    if (this.loading) return;
     if (inEditor) return;
     if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable) return;
     if (t.closest?.(".menubar, .toolbar, .topbar, .banners, .find-panel, .toc") && (ev.key === "Enter" || ev.key === " ")) return;
