@@ -25,13 +25,16 @@ const cases = JSON.parse(fs.readFileSync(0, "utf8"));
 const out = cases.map(({ text, cuts }) => {
   const s = folioCellSplitter();
   let from = 0;
+  let cellsDoneAt = null;
   const cells = [];
   for (const at of [...cuts, text.length]) {
     s.feed(text.slice(from, at));
     from = at;
     cells.push(...s.take());
+    // Once it says the cells array is done, every cell has been handed out.
+    if (s.cellsDone() && cellsDoneAt === null) cellsDoneAt = cells.length;
   }
-  return { cells, rest: s.end() };
+  return { cells, rest: s.end(), cellsDoneAt };
 });
 process.stdout.write(JSON.stringify(out));
 """
@@ -99,6 +102,7 @@ def test_cells_and_rest_wherever_the_text_is_cut(tmp_path: Path, indent: int | N
     for (_, cuts), got in zip(cases, _split(cases, tmp_path), strict=True):
         assert [json.loads(c) for c in got["cells"]] == TRICKY_CELLS, f"cuts at {cuts}"
         assert got["rest"] is not None and json.loads(got["rest"]) == expected_rest, f"cuts at {cuts}"
+        assert got["cellsDoneAt"] == len(TRICKY_CELLS), f"cuts at {cuts}"
 
 
 def test_a_notebook_without_cells_gives_an_empty_list(tmp_path: Path) -> None:

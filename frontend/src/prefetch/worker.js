@@ -115,6 +115,10 @@ function folioCellSplitter() {
       if (cellParts && cellFrom >= 0) cellParts.push(s.slice(cellFrom));
       if (restFrom >= 0) rest.push(s.slice(restFrom));
     },
+    /** Whether the cells array has been read to its end. */
+    cellsDone: function () {
+      return found && !inCells;
+    },
     /** The text of the cells read since the last call. */
     take: function () {
       var out = cells;
@@ -169,8 +173,10 @@ function folioPrefetchWorker(url, headers, streamAbove) {
             return;
           }
           // The first cells at once (they are the first screen), then a batch per ~64 cells: each batch is a
-          // task of the page's, short enough to let it paint between them.
-          if (ready.length && (posted === 0 || ready.length >= 64)) {
+          // task of the page's, short enough to let it paint between them. The last ones come with the rest
+          // of the model, so that the page has its last cell and the whole notebook in the same task (it
+          // ignores clicks until it has the whole notebook).
+          if (ready.length && !split.cellsDone() && (posted === 0 || ready.length >= 64)) {
             postMessage({ cells: "[" + ready.join(",") + "]" });
             posted += ready.length;
             ready = [];
