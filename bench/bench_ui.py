@@ -662,17 +662,29 @@ NOTES = """How folio gets there (frontend/src, 2026-12-01; 3.3 s early on 2026-1
 - **The notebook is fetched by a worker** that `index.html` starts before the bundle loads, with the request in
   the worker's own code (a message posted to a worker that has not started is delivered only by a task on
   the busy main thread: ~400 ms late).
+- **It streams in.** The worker reads a response over 1 MB as a stream and cuts the cells out of the JSON
+  as it arrives (`frontend/src/prefetch/worker.js`: strings are skipped with `indexOf`, so the 10 MB of
+  base64 and HTML cost little), posting them in batches of ~64; the page shows the first screen from the
+  first batch and has made most cells by the time the last byte is in. The last cells come with the rest of
+  the model, and the page takes edits once it has the whole notebook.
+- **Mode switches restyle one cell.** Rules that style the active cell by an ancestor's class (edit mode,
+  the notebook's focus) start the cell's compound with `.active`: Blink restyles the descendants carrying
+  that compound's first class, and `.cell.active` had restyled all 1,000 cells at every switch.
 - **The server has the body ready.** The notebook page starts building the notebook's response body (read,
   parse, dump) while the browser loads the bundle, and the API request takes it from the cache of bodies
   (`notebook_cache_size`); later runs reopen it from there. The bundle's chunks are served from memory.
 - **Drafts are small**: browser storage keeps sources and only outputs changed since load.
 
-Where the time goes now (one run at ~1.5 s): ~100 ms evaluating the first script, ~130–230 ms handling the
-notebook (JSON.parse, 1,000 cell objects, the first screen), the first layout 30–80 ms; after first render the
-harness's scroll, stability checks, click and keys take ~600 ms, ~400 ms of which they also take on a folio
-page left idle for seconds (and ~350 ms on a static page of 1,000 divs). These runs share 2 cores with the
-servers, the browser's other processes and the Playwright driver: the same build measures from 1.35 s to
-1.8 s interactive within the hour.
+Where the time goes now (one run at ~1.1 s): the worker starts 130–390 ms after navigation (Chromium starts
+a dedicated worker only after a task of the main thread, which is compiling and running the first script)
+and has the 10 MB in 250–450 ms more; the page's first batch (the first screen, with the first use of the
+markdown, sanitizer and cell code) takes 70–160 ms, later batches 5–30 ms each, and the page lags the worker
+by 100–300 ms at the end (frames, the CodeMirror and KaTeX chunks' evaluation and the bench's own layout
+reads share the main thread with the batches). After the last cell exists the harness's scroll, stability
+frames, click and key take ~270 ms even on a folio page left idle; the click itself makes the last cell's
+editor (70–100 ms when it is the page's first editor: CodeMirror arrived too late to warm up). These runs
+share 2 cores with the servers, the browser's other processes and the Playwright driver; the same build
+spans ~0.9–1.5 s interactive between quiet and loaded minutes of the same hour.
 """
 
 
