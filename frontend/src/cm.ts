@@ -63,6 +63,7 @@ export interface EditorOptions {
   onFocus?: () => void;
   onBlur?: () => void;
   label?: string;
+  cursor?: number; // where the cursor starts (a position in doc)
 }
 
 export interface Editor {
@@ -102,7 +103,8 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): Editor {
   ];
   const gutters = () => [lineNumbers(), foldGutter(), highlightActiveLine()];
   ext.push(gutter.of(o.lineNumbers ? gutters() : []));
-  const view = new EditorView({ state: EditorState.create({ doc: o.doc, extensions: ext }), parent });
+  const selection = o.cursor !== undefined ? { anchor: Math.max(0, Math.min(o.cursor, o.doc.length)) } : undefined;
+  const view = new EditorView({ state: EditorState.create({ doc: o.doc, selection, extensions: ext }), parent });
   return {
     view,
     setLanguage(e: Extension) {

@@ -699,6 +699,41 @@ def test_a_big_notebook_streams_in_and_saves_whole(page: Page, server) -> None: 
         assert got["source"] == want["source"] and got.get("outputs") == want.get("outputs")
 
 
+# The middle of character `at` in the source placeholder of cell i, if that cell has no editor yet.
+PLACEHOLDER_POINT = """([i, at]) => {
+  const pre = document.querySelectorAll('.cells > .cell')[i].querySelector('.editor-placeholder');
+  if (!pre) return null;
+  const r = document.createRange();
+  r.setStart(pre.firstChild, at);
+  r.setEnd(pre.firstChild, at + 1);
+  const b = r.getBoundingClientRect();
+  return [b.left + 1, b.top + b.height / 2];
+}"""
+
+
+def test_a_click_on_a_cell_not_built_yet_puts_the_cursor_there(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    cells = [code_cell(f"alpha_{i} = beta_{i}", [], i + 1) for i in range(300)]
+    put_notebook(server, "clickin.ipynb", notebook_json(*cells))
+    # Whether the placeholder was still there at the mousedown (the page builds editors in idle time).
+    page.add_init_script("""addEventListener('mousedown', (e) => {
+      window.__onPlaceholder = !!e.target.closest?.('.editor-placeholder');
+    }, true);""")
+    open_notebook(page, server, "clickin.ipynb")
+    for i in range(150, 300, 7):
+        page.evaluate(f"document.querySelectorAll('.cells > .cell')[{i}].scrollIntoView({{block: 'center'}})")
+        at = page.evaluate(PLACEHOLDER_POINT, [i, 8])  # just before "_": "alpha_1|..."
+        if at is None:
+            continue
+        page.mouse.click(at[0], at[1])
+        page.keyboard.type("Z")
+        if page.evaluate("window.__onPlaceholder"):
+            break
+    else:
+        pytest.skip("every cell had its editor before it could be clicked")
+    src = f"alpha_{i} = beta_{i}"
+    expect(cell(page, i).locator(".cm-content")).to_have_text(src[:8] + "Z" + src[8:])
+
+
 VISIBLE_UNBUILT = """() => {
   const box = document.querySelector('.nb-scroll').getBoundingClientRect();
   return [...document.querySelectorAll('.cells > .cell')].filter((c) => {

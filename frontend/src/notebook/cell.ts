@@ -60,6 +60,7 @@ export class CellView {
   private dom: CellDom | null = null;
   private _editor: Editor | null = null;
   private pendingSource: string;
+  private startCursor: number | null = null; // where a click on the placeholder put the cursor
   private timingText = "";
   /** The outputs changed since the notebook was loaded (a draft must carry them; otherwise disk has them). */
   outputsTouched = false;
@@ -183,15 +184,16 @@ export class CellView {
     edHost.addEventListener("mousedown", (ev) => {
       if (this._editor) return;
       // The editor takes the placeholder's place: the click is for it now (the cell's own mousedown
-      // handler would see a detached target and go to command mode); put the cursor where it was.
+      // handler would see a detached target and go to command mode); put the cursor where it was. The
+      // position is read from the placeholder's text, laid out already, rather than from the new editor,
+      // which would be laid out just for that (tens of ms in a big notebook).
       ev.preventDefault();
       ev.stopPropagation();
       const { clientX: x, clientY: y } = ev;
+      const at = placeholderOffset(pre, x, y);
       withCodeMirror(() => {
-        const view = this.editor.view;
-        view.focus();
-        const pos = view.posAtCoords({ x, y });
-        if (pos !== null) view.dispatch({ selection: { anchor: pos } });
+        if (!this._editor) this.startCursor = at ?? null;
+        this.editor.view.focus();
       });
     }, { capture: true });
     // append, not replace: the panel may have put its cell toolbar in the outer element already.
@@ -246,7 +248,9 @@ export class CellView {
         onFocus: () => this.host.onFocus(this),
         label: "Cell editor",
         lineNumbers: this.host.lineNumbers(),
+        cursor: this.startCursor ?? undefined,
       });
+      this.startCursor = null;
     }
     return this._editor;
   }
@@ -595,4 +599,20 @@ function unobserve(cell: CellView) {
   toEdit.delete(cell);
   waitingForEditor.delete(cell);
   lazyCells.delete(cell.el);
+}
+
+/** The offset in the placeholder's text under (x, y), or undefined (no text there, or no caret API). */
+function placeholderOffset(pre: HTMLElement, x: number, y: number): number | undefined {
+  const d = document as Document & { caretPositionFromPoint?: (x: number, y: number) => { offsetNode: Node; offset: number } | null };
+  let node: Node | null = null;
+  let offset = 0;
+  if (d.caretPositionFromPoint) {
+    const p = d.caretPositionFromPoint(x, y);
+    if (p) [node, offset] = [p.offsetNode, p.offset];
+  } else if (document.caretRangeFromPoint) {
+    const r = document.caretRangeFromPoint(x, y);
+    if (r) [node, offset] = [r.startContainer, r.startOffset];
+  }
+  // The placeholder holds one text node: the source itself.
+  return node && node.parentNode === pre ? offset : undefined;
 }
