@@ -699,6 +699,23 @@ def test_a_big_notebook_streams_in_and_saves_whole(page: Page, server) -> None: 
         assert got["source"] == want["source"] and got.get("outputs") == want.get("outputs")
 
 
+def test_a_big_notebook_cut_off_on_the_way_says_so_and_leaves_the_page_usable(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    text = "".join(f"row {j} " + "x" * 60 + "\n" for j in range(80))
+    put_notebook(server, "cut.ipynb", notebook_json(*[
+        code_cell(f"v = {i}", [{"output_type": "stream", "name": "stdout", "text": text}], i + 1) for i in range(300)]))
+    with server.client() as c:
+        body = c.get("api/contents/cut.ipynb?type=notebook&content=1&hash=1").content
+    assert len(body) > 1 << 20  # streamed: its first cells reach the page before the body is found broken
+    page.route("**/api/contents/cut.ipynb?type=notebook*", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=body[: len(body) * 2 // 3]))
+    page.goto(f"{server.url}notebooks/cut.ipynb?token={server.token}")
+    expect(page.locator(".load-error")).to_contain_text("Could not open cut.ipynb")
+    expect(page.locator(".cells > .cell")).to_have_count(0)
+    expect(page.locator(".cells[aria-busy]")).to_have_count(0)
+    page.get_by_role("menuitem", name="File", exact=True).click()  # the page takes clicks again
+    expect(page.get_by_role("menuitem", name="Open file browser")).to_be_visible()
+
+
 # The middle of character `at` in the source placeholder of cell i, if that cell has no editor yet.
 PLACEHOLDER_POINT = """([i, at]) => {
   const pre = document.querySelectorAll('.cells > .cell')[i].querySelector('.editor-placeholder');

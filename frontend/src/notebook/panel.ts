@@ -146,6 +146,9 @@ export class NotebookPanel {
       codeMirror.then((m) => arrived || m.warmUp(), () => {});
       model = await pending;
     } catch (e) {
+      this.streamed = null; // cells that came ahead of a failed load are dropped with it
+      this.cells = [];
+      this.container.removeAttribute("aria-busy");
       this.container.replaceChildren(h("div", { class: "load-error", role: "alert" }, `Could not open ${this.path}: ${(e as Error).message}`));
       return;
     }
