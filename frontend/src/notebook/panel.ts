@@ -414,15 +414,22 @@ export class NotebookPanel {
       this.container.setAttribute("aria-busy", "true");
     }
     const views = list.map((c) => this.makeCell(c, undefined, true));
-    for (const v of views) {
-      if (st.y > window.innerHeight) break;
-      st.y += v.estimatedHeight();
-      v.materialize();
-    }
+    st.y = this.buildFirstScreen(views, st.y);
     for (const c of list) st.json.push(c);
     for (const v of views) this.cells.push(v);
     this.container.append(...views.map((v) => v.el));
     if (st.json.length === list.length) this.updateSelectionClasses();
+  }
+
+  /** Build the lazy cells that the first screen shows, the first of them starting y px down, so that it
+   * paints whole (estimates are enough to know where it ends); the y after them. */
+  private buildFirstScreen(views: CellView[], y: number): number {
+    for (const v of views) {
+      if (y > window.innerHeight) break;
+      y += v.estimatedHeight();
+      v.materialize();
+    }
+    return y;
   }
 
   /** While a streamed notebook is still coming: its cells are shown but not to be edited yet. */
@@ -446,15 +453,7 @@ export class NotebookPanel {
     } else {
       const lazy = list.length > LAZY_ABOVE;
       this.cells = list.map((c) => this.makeCell(c, undefined, lazy));
-      if (lazy) {
-        // The first screen now, so that it paints whole; estimates are enough to know where it ends.
-        let y = 0;
-        for (const c of this.cells) {
-          if (y > window.innerHeight) break;
-          y += c.estimatedHeight();
-          c.materialize();
-        }
-      }
+      if (lazy) this.buildFirstScreen(this.cells, 0);
       if (this.cells.length === 0) this.cells.push(this.makeCell({ cell_type: "code", source: "" }));
       this.container.replaceChildren(...this.cells.map((c) => c.el));
     }
