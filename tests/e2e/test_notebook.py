@@ -624,6 +624,21 @@ def test_reload_while_input_is_pending_asks_again(page: Page, server) -> None:  
     expect(cell(page, 0).locator(".prompt")).to_have_text("[1]:")
 
 
+def append_to_last_cell_and_save(page: Page, server, path: str, n_cells: int, text: str) -> list:  # type: ignore[no-untyped-def]
+    """From command mode: End to the last cell, type text at the end of its source, save; the cells on disk."""
+    command_mode(page)
+    page.keyboard.press("End")
+    expect(cell(page, n_cells - 1)).to_have_class(re.compile(r"\bactive\b"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    expect(page).to_have_title(re.compile("^" + re.escape(path)))
+    with server.client() as c:
+        return c.get(f"api/contents/{path}").json()["content"]["cells"]
+
+
 def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  # type: ignore[no-untyped-def]
     cells = [code_cell(f"value_{i} = {i}", [{"output_type": "stream", "name": "stdout", "text": f"{i}\n"}], i + 1)
              for i in range(600)]
@@ -640,16 +655,7 @@ def test_big_notebook_opens_and_saves_every_cell(page: Page, server) -> None:  #
     assert page.locator(".cells > .cell.unbuilt").count() > 400
     assert page.locator(".cells .output").count() < 100
     assert page.locator(".cells > .cell").nth(599).evaluate("e => e.getBoundingClientRect().height") > 20
-    command_mode(page)
-    page.keyboard.press("End")
-    expect(cell(page, 599)).to_have_class(re.compile(r"\bactive\b"))
-    page.keyboard.press("Enter")
-    page.keyboard.press("End")
-    page.keyboard.type("  # last")
-    page.keyboard.press("Control+s")
-    expect(page).to_have_title(re.compile(r"^big\.ipynb"))
-    with server.client() as c:
-        saved = c.get("api/contents/big.ipynb").json()["content"]["cells"]
+    saved = append_to_last_cell_and_save(page, server, "big.ipynb", 600, "  # last")
     assert [s["source"] for s in saved[:599]] == [f"value_{i} = {i}" for i in range(599)]
     assert saved[599]["source"] == "value_599 = 599  # last"
     assert saved[300]["outputs"][0]["text"] == "300\n"
@@ -661,7 +667,8 @@ def test_a_big_notebook_streams_in_and_saves_whole(page: Page, server) -> None: 
     cells = []
     for i in range(300):
         if i % 50 == 7:
-            cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## Part {i} with \"quotes\" and {{braces}}"})
+            source = f"## Part {i} with \"quotes\" and {{braces}}"
+            cells.append({"cell_type": "markdown", "metadata": {}, "source": source})
         elif i == 11:  # an untrusted notebook: this HTML's script must not run, streamed or not
             cells.append(code_cell("html()", [{"output_type": "display_data", "metadata": {}, "data": {
                 "text/html": "<b class='streamed-html'>bold</b><script>window.__ran = 1</script>"}}], i + 1))
@@ -671,7 +678,9 @@ def test_a_big_notebook_streams_in_and_saves_whole(page: Page, server) -> None: 
     put_notebook(server, "streamed.ipynb", notebook_json(*cells))
     page.add_init_script("""new MutationObserver(() => {
       const c = document.querySelector('.cells');
-      if (c && c.getAttribute('aria-busy') === 'true') window.__shownEarly = Math.max(window.__shownEarly || 0, c.children.length);
+      if (c && c.getAttribute('aria-busy') === 'true') {
+        window.__shownEarly = Math.max(window.__shownEarly || 0, c.children.length);
+      }
     }).observe(document, { childList: true, subtree: true });""")
     open_notebook(page, server, "streamed.ipynb")
     expect(page.locator(".cells > .cell")).to_have_count(300)
@@ -682,17 +691,7 @@ def test_a_big_notebook_streams_in_and_saves_whole(page: Page, server) -> None: 
     expect(cell(page, 11).locator(".streamed-html")).to_have_text("bold")
     assert page.evaluate("window.__ran") is None
     # The whole notebook is there and editable: edit the last cell and save.
-    command_mode(page)
-    page.keyboard.press("End")
-    expect(cell(page, 299)).to_have_class(re.compile(r"\bactive\b"))
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+End")
-    page.keyboard.type("  # edited")
-    page.keyboard.press("Escape")
-    page.keyboard.press("Control+s")
-    expect(page).to_have_title(re.compile(r"^streamed\.ipynb"))
-    with server.client() as c:
-        saved = c.get("api/contents/streamed.ipynb").json()["content"]["cells"]
+    saved = append_to_last_cell_and_save(page, server, "streamed.ipynb", 300, "  # edited")
     assert len(saved) == 300
     assert saved[299]["source"] == cells[299]["source"] + "  # edited"
     for got, want in zip(saved[:299], cells[:299], strict=True):
